@@ -1,0 +1,2 @@
+// Placeholder until the preflight action lands.
+export {};

@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export interface RunCommandOptions {
+  argv: readonly string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Killed with its whole process group past this. */
+  timeoutMs?: number;
+  /** SIGTERM → SIGKILL delay when stopping. */
+  killGraceMs?: number;
+  /** Full combined output is streamed here (the result keeps only a tail). */
+  outputFile?: string;
+  /** Bytes of combined output kept in memory for the result. */
+  tailBytes?: number;
+  /** Data written to stdin, then closed. Stdin is otherwise empty. */
+  stdin?: string;
+  signal?: AbortSignal;
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RunCommandResult {
+  argv: readonly string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Set when the program could not be started at all (e.g. ENOENT). */
+  spawnError?: string;
+  durationMs: number;
+  /** Last `tailBytes` of stdout+stderr interleaved as received. */
+  tail: string;
+  stdoutTail: string;
+  stderrTail: string;
+  totalBytes: number;
+  outputFile?: string;
+}
+
+const DEFAULT_TAIL = 64 * 1024;
+
+/** Keeps the last `limit` bytes of a stream without growing past it. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  total = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+    if (this.size > this.limit) {
+      const only = this.chunks[0]!;
+      this.chunks[0] = only.subarray(only.length - this.limit);
+      this.size = this.limit;
+    }
+  }
+  toString(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * Runs argv (never through a shell) in its own process group so a timeout or abort kills every child
+ * it spawned (cargo → rustc → the simulator), not just the direct child.
+ */
+export function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
+  const started = Date.now();
+  const tailBytes = options.tailBytes ?? DEFAULT_TAIL;
+  const all = new TailBuffer(tailBytes);
+  const out = new TailBuffer(tailBytes);
+  const err = new TailBuffer(tailBytes);
+  const [program, ...args] = options.argv;
+  if (!program) throw new Error('runCommand: empty argv');
+
+  return new Promise((resolve) => {
+    let file: WriteStream | undefined;
+    if (options.outputFile) file = createWriteStream(options.outputFile, { flags: 'w' });
+    let timedOut = false;
+    let aborted = false;
+    let spawnError: string | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+
+    const killGroup = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // group already gone
+      }
+    };
+    const stop = () => {
+      killGroup('SIGTERM');
+      killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5_000);
+    };
+
+    const timeout = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, options.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+
+    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      all.push(chunk);
+      (stream === 'stdout' ? out : err).push(chunk);
+      file?.write(chunk);
+      options.onOutput?.(chunk, stream);
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin ?? '');
+
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      if (timeout) clearTimeout(timeout);
+      options.signal?.removeEventListener('abort', onAbort);
+      // The direct child is gone; make sure no grandchild outlives it.
+      killGroup('SIGKILL');
+      if (killTimer) clearTimeout(killTimer);
+      const result: RunCommandResult = {
+        argv: options.argv,
+        exitCode,
+        signal,
+        timedOut,
+        aborted,
+        ...(spawnError ? { spawnError } : {}),
+        durationMs: Date.now() - started,
+        tail: all.toString(),
+        stdoutTail: out.toString(),
+        stderrTail: err.toString(),
+        totalBytes: all.total,
+        ...(options.outputFile ? { outputFile: options.outputFile } : {}),
+      };
+      if (file) file.end(() => resolve(result));
+      else resolve(result);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      spawnError = error.code === 'ENOENT' ? `program not found: ${program}` : error.message;
+      finish(null, null);
+    });
+    // A grandchild holding the pipes open would delay 'close' forever: end the group once the child exits.
+    child.on('exit', () => killGroup('SIGKILL'));
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+}
+
+/** One line for logs and errors: how a command ended. */
+export function describeExit(result: RunCommandResult): string {
+  if (result.spawnError) return result.spawnError;
+  if (result.timedOut) return `timed out after ${result.durationMs} ms`;
+  if (result.aborted) return 'stopped';
+  if (result.signal) return `killed by ${result.signal}`;
+  return `exit code ${result.exitCode}`;
+}
+
+/** Replaces `{name}` placeholders inside argv elements; values never reach a shell. */
+export function fillArgv(argv: readonly string[], values: Record<string, string>): string[] {
+  return argv.map((part) => part.replace(/\{([a-zA-Z]+)\}/g, (whole, key: string) => values[key] ?? whole));
+}
