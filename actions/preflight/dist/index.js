@@ -1,0 +1,4 @@
+var __webpack_exports__ = {};
+// Placeholder until the preflight action lands.
+
+
