@@ -66,7 +66,9 @@ export type SandboxConfig = z.infer<typeof sandboxSchema>;
 /** `properties.json`: the seed's fields with the seed's defaults, plus what the pipeline needs. */
 export const configSchema = z
   .object({
-    tursoUrl: z.string().min(1, 'is required (or set TURSO_URL)'),
+    tursoUrl: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required (or set TURSO_URL)' : 'must be a string') })
+      .min(1, 'is required (or set TURSO_URL)'),
     tursoAuthToken: z.string().min(1).optional(),
     baseRepoPath: z.string().min(1).default('/opt/turso-base'),
     /** Commit preflight verifies and sandboxes start from; the base repo's HEAD when absent. */
