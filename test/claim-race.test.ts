@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,9 +10,13 @@ const PANICS = 20;
 const ROUNDS = 10; // 10 rounds × 20 panics = 200 contested claims
 
 function startWorker(url: string, owner: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'helpers', 'claim-worker.ts'), url, owner], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  }) as ChildProcessWithoutNullStreams;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'helpers', 'claim-worker.ts'), url, owner],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     child,
@@ -24,7 +28,7 @@ function startWorker(url: string, owner: string) {
   };
 }
 
-const workers: ChildProcessWithoutNullStreams[] = [];
+const workers: ChildProcess[] = [];
 afterAll(() => workers.forEach((w) => w.kill()));
 
 describe('claims under contention from two OS processes', () => {
@@ -33,7 +37,11 @@ describe('claims under contention from two OS processes', () => {
     const url = `file:${path.join(dir, 'race.db')}`;
     const store = await PanicStore.open(url);
     for (let i = 0; i < PANICS; i++) {
-      await store.enqueue({ panic_location: `core/r${i}.rs:${i}:1`, panic_message: 'm', sql_statements: 's' });
+      await store.enqueue({
+        panic_location: `core/r${i}.rs:${i}:1`,
+        panic_message: 'm',
+        sql_statements: 's',
+      });
     }
     const a = startWorker(url, 'A');
     const b = startWorker(url, 'B');

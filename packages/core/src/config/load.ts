@@ -118,5 +118,7 @@ export function redactUrl(url: string): string {
 
 /** Every secret value present in the config, for masking and leak checks. */
 export function secretValues(config: Config): string[] {
-  return SECRET_FIELDS.map((f) => config[f]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return SECRET_FIELDS.map((f) => config[f]).filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
 }

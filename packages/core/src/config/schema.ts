@@ -15,6 +15,8 @@ export const targetSchema = z
     testCommand: argvSchema.default(['make', 'test']),
     /** One simulator run; `{seed}` is replaced by the seed. Debug build: release aborts without a hook. */
     simulatorCommand: argvSchema.default(['cargo', 'run', '-p', 'limbo_sim', '--', '--seed', '{seed}']),
+    /** Builds what a single regression test needs (run in the sandbox before the first test run). */
+    prepareCommand: argvSchema.default(['cargo', 'build', '--bin', 'tursodb']),
     /** Runs one regression test; `{test}` is its file name, `{testPath}` its repo-relative path. */
     singleTestCommand: argvSchema.default(['make', 'test-single', 'TEST={test}']),
     /** `auto` picks from the tree: `.sqltest` corpora if present, else TCL `tester.tcl`. */
@@ -28,7 +30,9 @@ export const targetSchema = z
     /** Binary the TCL harness must drive (the harness defaults to real sqlite3 otherwise). */
     sqliteExec: z.string().min(1).default('scripts/limbo-sqlite3'),
     /** Paths agents may change while reproducing (repo-relative prefixes). */
-    simulatorPaths: z.array(z.string().min(1)).default(['simulator/', 'testing/simulator/', 'sql_generation/']),
+    simulatorPaths: z
+      .array(z.string().min(1))
+      .default(['simulator/', 'testing/simulator/', 'sql_generation/']),
     /** Seeds besides the failing one that slow validation runs. */
     validationSeeds: z.number().int().min(0).max(1000).default(10),
     simulatorTimeoutMs: positiveMs.default(20 * 60_000),
@@ -49,6 +53,8 @@ export const agentSchema = z
     killGraceMs: positiveMs.default(10_000),
     /** `--bare` skips CLAUDE.md/AGENTS.md discovery; Turso's guidance matters, so off by default. */
     bare: z.boolean().default(false),
+    /** Agent runs per phase; a run whose claim does not verify is retried once with the reason. */
+    phaseAttempts: z.number().int().min(1).max(5).default(2),
   })
   .strict();
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -67,7 +73,9 @@ export type SandboxConfig = z.infer<typeof sandboxSchema>;
 export const configSchema = z
   .object({
     tursoUrl: z
-      .string({ error: (issue) => (issue.input === undefined ? 'is required (or set TURSO_URL)' : 'must be a string') })
+      .string({
+        error: (issue) => (issue.input === undefined ? 'is required (or set TURSO_URL)' : 'must be a string'),
+      })
       .min(1, 'is required (or set TURSO_URL)'),
     tursoAuthToken: z.string().min(1).optional(),
     baseRepoPath: z.string().min(1).default('/opt/turso-base'),
@@ -89,6 +97,10 @@ export const configSchema = z
     prLabels: z.array(z.string().min(1)).default([]),
     /** Base branch PRs target. */
     prBaseBranch: z.string().min(1).default('main'),
+    /** Where ship pushes the branch; GitHub over HTTPS (token from githubToken) when absent. */
+    pushRemote: z.string().min(1).optional(),
+    /** GitHub REST API root (GitHub Enterprise, or a test server). */
+    githubApiUrl: z.string().url().default('https://api.github.com'),
     /** Budget-clock port; 0 picks a free one (the default on shared runners). */
     ipcPort: z.number().int().min(0).max(65535).default(9100),
     dryRun: z.boolean().default(false),
