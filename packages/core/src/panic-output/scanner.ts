@@ -53,6 +53,7 @@ export interface OutputFindings {
   abortMarker?: string;
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are control characters by definition.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 const TIMESTAMP = String.raw`(?:\d{4}-\d\d-\d\d[T ]\S+\s+)?`;
 const TRACING_LINE = new RegExp(String.raw`^\s*${TIMESTAMP}(?:TRACE|DEBUG|INFO|WARN|ERROR)\s`);
