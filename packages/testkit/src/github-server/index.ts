@@ -1,0 +1,3 @@
+export * from './server.js';
+export * from './openapi.js';
+export * from './json-schema.js';
