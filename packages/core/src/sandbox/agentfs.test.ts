@@ -1,0 +1,129 @@
+/**
+ * The agentfs binary cannot be installed here: these tests pin the exact spawn it gets and the
+ * session housekeeping around it. The behavioural suite (backends.test.ts) runs against agentfs
+ * wherever it is on PATH.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { sandboxSchema } from '../config/schema.js';
+import { AGENTFS_CD_SCRIPT, agentfsAllowedPaths, agentfsCommand, agentfsSessionDir } from './agentfs.js';
+import { createSandbox } from './create.js';
+import { git, makeBaseRepo } from './test-support.js';
+
+const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'panic-fix-agentfs-')));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const base = makeBaseRepo(path.join(tmp, 'base'));
+const workDir = path.join(tmp, 'work');
+const home = path.join(tmp, 'home');
+const config = sandboxSchema.parse({ backend: 'agentfs', agentfsPath: '/opt/agentfs/bin/agentfs', workDir });
+const quiet = { log: () => undefined };
+
+describe('agentfs command', () => {
+  const spec = {
+    agentfsPath: 'agentfs',
+    sessionId: 'panic-x-1',
+    allowPaths: ['/h/.claude', '/tmp', '/w/panic-x-1/scratch'],
+    baseDir: '/base',
+    home: '/h',
+  };
+
+  test('runs argv through a fixed cd script in the session, with the CoW root (the base repo) as cwd', () => {
+    const wrapped = agentfsCommand(spec, ['claude', '-p', "it's $(x)"], { subdir: 'core/src', env: { PATH: '/bin', HOME: '/h' } });
+    expect(wrapped.argv).toEqual([
+      'agentfs', 'run', '--session', 'panic-x-1', '--no-default-allows',
+      '--allow', '/h/.claude', '--allow', '/tmp', '--allow', '/w/panic-x-1/scratch',
+      '--', 'bash', '-c', AGENTFS_CD_SCRIPT, 'panic-fix-sandbox', './core/src', 'claude', '-p', "it's $(x)",
+    ]);
+    expect(AGENTFS_CD_SCRIPT).toBe(
+      'cd "$1" || { echo "panic-fix sandbox: no directory $1 in the sandbox" >&2; exit 125; }; shift; exec "$@"',
+    );
+    expect(wrapped.cwd).toBe('/base');
+    expect(agentfsCommand(spec, ['true'], {}).argv.slice(-2)).toEqual(['.', 'true']);
+  });
+
+  test('drops the encryption key and cipher from the environment and pins HOME', () => {
+    const env = { PATH: '/bin', AGENTFS_KEY: 'secret', AGENTFS_CIPHER: 'aes', KEEP: 'yes' };
+    const wrapped = agentfsCommand(spec, ['true'], { env });
+    expect(wrapped.env).toEqual({ PATH: '/bin', KEEP: 'yes', HOME: '/h' });
+    expect(env.AGENTFS_KEY).toBe('secret'); // the caller's object is untouched
+    expect(() => agentfsCommand(spec, ['true'], { env: { HOME: '/elsewhere' } })).toThrow(/created for HOME=\/h/);
+  });
+
+  test('allows the tool dot-dirs, /tmp, the scratch dir and extras, once each', () => {
+    expect(agentfsAllowedPaths('/h', '/w/s', ['/cargo-target', '/tmp'])).toEqual([
+      '/h/.claude', '/h/.claude.json', '/h/.npm', '/h/.cache', '/h/.cargo', '/tmp', '/w/s', '/cargo-target',
+    ]);
+  });
+});
+
+describe('agentfs sandbox lifecycle (no binary needed until a command runs)', () => {
+  test('create pre-creates allowed paths, clears a stale session; wrap targets the session; destroy removes it all', async () => {
+    const id = 'panic-agentfs-1';
+    const stale = agentfsSessionDir(home, id);
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(path.join(stale, 'delta.db'), 'old delta');
+    const cargoTarget = path.join(tmp, 'cargo-target');
+
+    const sandbox = await createSandbox(config, {
+      baseRepo: base.dir, baseSha: base.sha, id, home, allowPaths: [cargoTarget], ...quiet,
+    });
+    expect(sandbox.backend).toBe('agentfs');
+    expect(sandbox.repoDir).toBe(base.dir);
+    expect(sandbox.scratchDir).toBe(path.join(workDir, id, 'scratch'));
+    expect(existsSync(stale)).toBe(false);
+    for (const dir of ['.claude', '.npm', '.cache', '.cargo']) expect(existsSync(path.join(home, dir))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(home, '.claude.json'), 'utf8'))).toEqual({});
+    expect(existsSync(cargoTarget)).toBe(true);
+    expect(existsSync(sandbox.scratchDir)).toBe(true);
+
+    const wrapped = sandbox.wrap(['cargo', 'test'], { env: { PATH: '/usr/bin' } });
+    expect(wrapped.argv.slice(0, 5)).toEqual(['/opt/agentfs/bin/agentfs', 'run', '--session', id, '--no-default-allows']);
+    expect(wrapped.argv).toContain(sandbox.scratchDir);
+    expect(wrapped.argv).toContain(cargoTarget);
+    expect(wrapped.cwd).toBe(base.dir);
+    expect(wrapped.env.HOME).toBe(home);
+
+    // The binary is absent here: running reports it instead of pretending.
+    const result = await sandbox.run(['true'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(result.spawnError).toMatch(/program not found/);
+
+    mkdirSync(agentfsSessionDir(home, id), { recursive: true });
+    await sandbox.destroy();
+    expect(existsSync(agentfsSessionDir(home, id))).toBe(false);
+    expect(existsSync(path.join(workDir, id))).toBe(false);
+    await sandbox.destroy();
+  });
+
+  test('an existing ~/.claude.json is kept as is', async () => {
+    const ownHome = path.join(tmp, 'home-with-config');
+    mkdirSync(ownHome, { recursive: true });
+    writeFileSync(path.join(ownHome, '.claude.json'), '{"theme":"dark"}');
+    const sandbox = await createSandbox(config, { baseRepo: base.dir, baseSha: base.sha, id: 'panic-agentfs-2', home: ownHome, ...quiet });
+    expect(readFileSync(path.join(ownHome, '.claude.json'), 'utf8')).toBe('{"theme":"dark"}');
+    await sandbox.destroy();
+  });
+
+  test('refuses allowed paths inside the base (writes there would bypass copy-on-write)', async () => {
+    await expect(
+      createSandbox(config, {
+        baseRepo: base.dir, baseSha: base.sha, id: 'panic-agentfs-3', home, allowPaths: [path.join(base.dir, 'target')], ...quiet,
+      }),
+    ).rejects.toThrow(/inside the base repository would bypass copy-on-write/);
+    expect(existsSync(path.join(base.dir, 'target'))).toBe(false);
+  });
+
+  test('needs the base checked out clean at the base commit, like overlay', async () => {
+    const dirty = makeBaseRepo(path.join(tmp, 'dirty'));
+    writeFileSync(path.join(dirty.dir, 'README.md'), 'edited\n');
+    await expect(
+      createSandbox(config, { baseRepo: dirty.dir, baseSha: dirty.sha, id: 'panic-agentfs-4', home, ...quiet }),
+    ).rejects.toThrow(/uncommitted changes/);
+    git(dirty.dir, 'checkout', '-q', '--', 'README.md');
+    git(dirty.dir, 'commit', '-q', '--allow-empty', '-m', 'later');
+    await expect(
+      createSandbox(config, { baseRepo: dirty.dir, baseSha: dirty.sha, id: 'panic-agentfs-4', home, ...quiet }),
+    ).rejects.toThrow(/is at [0-9a-f]{40}, not at the base commit/);
+  });
+});

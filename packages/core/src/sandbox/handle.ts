@@ -1,0 +1,95 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { FULL_SHA_PATTERN, SANDBOX_ID_PATTERN } from './manifest.js';
+import type { Sandbox } from './types.js';
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
+
+const common = {
+  version: z.literal(1),
+  id: z.string().regex(SANDBOX_ID_PATTERN),
+  /** The base repository (real path of its top level). */
+  baseRepo: absolutePath,
+  baseSha: z.string().regex(FULL_SHA_PATTERN, 'must be a full commit SHA'),
+  /** `<workDir>/<id>`: every host dir the sandbox made is below it (agentfs' session dir excepted). */
+  rootDir: absolutePath,
+  repoDir: absolutePath,
+  scratchDir: absolutePath,
+  createdAt: z.iso.datetime(),
+};
+
+export const overlayHandleSchema = z
+  .object({
+    ...common,
+    backend: z.literal('overlay'),
+    overlay: z.object({ lower: absolutePath, upper: absolutePath, work: absolutePath, merged: absolutePath }).strict(),
+  })
+  .strict();
+
+export const worktreeHandleSchema = z.object({ ...common, backend: z.literal('worktree') }).strict();
+
+export const agentfsHandleSchema = z
+  .object({
+    ...common,
+    backend: z.literal('agentfs'),
+    agentfs: z
+      .object({
+        agentfsPath: z.string().min(1),
+        sessionId: z.string().regex(SANDBOX_ID_PATTERN),
+        home: absolutePath,
+        allowPaths: z.array(absolutePath),
+      })
+      .strict(),
+  })
+  .strict();
+
+/**
+ * Everything needed to reattach to a live sandbox from another process (the reproduce and fix steps
+ * of one job): the same upper dir, worktree or agentfs session.
+ */
+export const sandboxHandleSchema = z.discriminatedUnion('backend', [overlayHandleSchema, worktreeHandleSchema, agentfsHandleSchema]);
+export type SandboxHandle = z.infer<typeof sandboxHandleSchema>;
+export type OverlayHandle = z.infer<typeof overlayHandleSchema>;
+export type WorktreeHandle = z.infer<typeof worktreeHandleSchema>;
+export type AgentfsHandle = z.infer<typeof agentfsHandleSchema>;
+
+export function parseSandboxHandle(value: unknown, source = 'sandbox handle'): SandboxHandle {
+  const parsed = sandboxHandleSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid ${source}: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export async function saveSandboxHandle(file: string, sandbox: Sandbox): Promise<SandboxHandle> {
+  const handle = parseSandboxHandle(sandbox.handle());
+  await writeFileAtomic(file, `${JSON.stringify(handle, null, 2)}\n`);
+  return handle;
+}
+
+export async function loadSandboxHandle(file: string): Promise<SandboxHandle> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read sandbox handle ${file}: ${(error as Error).message}`);
+  }
+  return parseSandboxHandle(json, `sandbox handle ${file}`);
+}
+
+/** Reattaching needs the dirs a live sandbox keeps; their absence means it was destroyed (or never made). */
+export async function assertDirsExist(handle: SandboxHandle, dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new Error(`cannot reopen ${handle.backend} sandbox ${handle.id}: ${dir} is gone (was the sandbox destroyed?)`);
+  }
+}
