@@ -1,0 +1,3 @@
+export * from './scripted-model/index.js';
+export * from './target-repo/index.js';
+export * from './github-server/index.js';
