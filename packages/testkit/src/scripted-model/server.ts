@@ -15,7 +15,7 @@ import {
 } from './messages.js';
 import type {
   MessagesRequestBody,
-  RecordedRequest,
+  RecordedModelRequest,
   RequestKind,
   ScriptedTurn,
   ToolResult,
@@ -39,9 +39,9 @@ export interface ScriptedModel {
   /** Base URL for ANTHROPIC_BASE_URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   /** Every request received, in order (recorded before it is answered). */
-  readonly requests: readonly RecordedRequest[];
+  readonly requests: readonly RecordedModelRequest[];
   /** The main-loop requests only. */
-  mainRequests(): RecordedRequest[];
+  mainRequests(): RecordedModelRequest[];
   /** Resolves once `count` main-loop requests have arrived. */
   waitForMainRequests(count: number, timeoutMs?: number): Promise<void>;
   /** Ends stalled responses and open connections, then stops listening. */
@@ -97,7 +97,7 @@ const DEFAULT_FINAL: ScriptedTurn = { kind: 'text', text: 'Done.' };
 
 /** Starts the scripted Anthropic Messages API server on 127.0.0.1 (random port). */
 export async function startScriptedModel(options: ScriptedModelOptions): Promise<ScriptedModel> {
-  const requests: RecordedRequest[] = [];
+  const requests: RecordedModelRequest[] = [];
   let mainCount = 0;
   const waiters = new Set<() => void>();
   const stalled = new Set<ServerResponse>();
@@ -123,7 +123,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         json = undefined;
       }
       const kind = classifyRequest(req.method ?? 'GET', req.url ?? '/', json);
-      const record: RecordedRequest = {
+      const record: RecordedModelRequest = {
         index: requests.length,
         method: req.method ?? 'GET',
         url: req.url ?? '/',
@@ -142,7 +142,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
   });
 
   function answer(
-    record: RecordedRequest,
+    record: RecordedModelRequest,
     body: MessagesRequestBody | undefined,
     req: IncomingMessage,
     res: ServerResponse,
@@ -189,7 +189,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   function play(
     turn: ScriptedTurn,
-    record: RecordedRequest,
+    record: RecordedModelRequest,
     body: MessagesRequestBody,
     req: IncomingMessage,
     res: ServerResponse,
@@ -247,7 +247,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   function assistantMessage(
     body: MessagesRequestBody,
-    record: RecordedRequest,
+    record: RecordedModelRequest,
     content: AssistantBlock[],
     stopReason: AssistantMessage['stopReason'],
   ): AssistantMessage {
@@ -264,7 +264,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
   function sendMessage(
     res: ServerResponse,
     body: MessagesRequestBody,
-    record: RecordedRequest,
+    record: RecordedModelRequest,
     content: AssistantBlock[],
     stopReason: AssistantMessage['stopReason'],
   ): void {

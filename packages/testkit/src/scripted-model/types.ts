@@ -33,7 +33,7 @@ export interface ToolResult {
 /** Which rule classified a request (see `classifyRequest`). */
 export type RequestKind = 'main' | 'side' | 'count_tokens' | 'probe' | 'other';
 
-export interface RecordedRequest {
+export interface RecordedModelRequest {
   /** Position among all requests the server received. */
   index: number;
   method: string;
@@ -52,7 +52,7 @@ export interface RecordedRequest {
 export interface TurnContext {
   /** 0-based index of this main-loop request. */
   turnIndex: number;
-  request: RecordedRequest;
+  request: RecordedModelRequest;
   /** The parsed Messages API body. */
   body: MessagesRequestBody;
   /** `tool_result` blocks of the last user message: the answers to the previous turn's tool calls. */
