@@ -1,0 +1,2 @@
+export * from './draft-pr.js';
+export * from './retry.js';
