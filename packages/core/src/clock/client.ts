@@ -3,7 +3,10 @@ import { CLOCK_TOKEN_ENV, CLOCK_URL_ENV, type RunStarted } from './protocol.js';
 
 export interface ClockClient {
   /** Brackets `fn` with started/finished calls; returns fn's result and whether the clock heard both. */
-  during<T>(run: RunStarted, fn: () => Promise<T>): Promise<{ result: T; clockReached: boolean; clockError?: string }>;
+  during<T>(
+    run: RunStarted,
+    fn: () => Promise<T>,
+  ): Promise<{ result: T; clockReached: boolean; clockError?: string }>;
 }
 
 const REQUEST_TIMEOUT_MS = 3_000;
