@@ -3,7 +3,15 @@
  * session housekeeping around it. The behavioural suite (backends.test.ts) runs against agentfs
  * wherever it is on PATH.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -30,11 +38,31 @@ describe('agentfs command', () => {
   };
 
   test('runs argv through a fixed cd script in the session, with the CoW root (the base repo) as cwd', () => {
-    const wrapped = agentfsCommand(spec, ['claude', '-p', "it's $(x)"], { subdir: 'core/src', env: { PATH: '/bin', HOME: '/h' } });
+    const wrapped = agentfsCommand(spec, ['claude', '-p', "it's $(x)"], {
+      subdir: 'core/src',
+      env: { PATH: '/bin', HOME: '/h' },
+    });
     expect(wrapped.argv).toEqual([
-      'agentfs', 'run', '--session', 'panic-x-1', '--no-default-allows',
-      '--allow', '/h/.claude', '--allow', '/tmp', '--allow', '/w/panic-x-1/scratch',
-      '--', 'bash', '-c', AGENTFS_CD_SCRIPT, 'panic-fix-sandbox', './core/src', 'claude', '-p', "it's $(x)",
+      'agentfs',
+      'run',
+      '--session',
+      'panic-x-1',
+      '--no-default-allows',
+      '--allow',
+      '/h/.claude',
+      '--allow',
+      '/tmp',
+      '--allow',
+      '/w/panic-x-1/scratch',
+      '--',
+      'bash',
+      '-c',
+      AGENTFS_CD_SCRIPT,
+      'panic-fix-sandbox',
+      './core/src',
+      'claude',
+      '-p',
+      "it's $(x)",
     ]);
     expect(AGENTFS_CD_SCRIPT).toBe(
       'cd "$1" || { echo "panic-fix sandbox: no directory $1 in the sandbox" >&2; exit 125; }; shift; exec "$@"',
@@ -48,12 +76,21 @@ describe('agentfs command', () => {
     const wrapped = agentfsCommand(spec, ['true'], { env });
     expect(wrapped.env).toEqual({ PATH: '/bin', KEEP: 'yes', HOME: '/h' });
     expect(env.AGENTFS_KEY).toBe('secret'); // the caller's object is untouched
-    expect(() => agentfsCommand(spec, ['true'], { env: { HOME: '/elsewhere' } })).toThrow(/created for HOME=\/h/);
+    expect(() => agentfsCommand(spec, ['true'], { env: { HOME: '/elsewhere' } })).toThrow(
+      /created for HOME=\/h/,
+    );
   });
 
   test('allows the tool dot-dirs, /tmp, the scratch dir and extras, once each', () => {
     expect(agentfsAllowedPaths('/h', '/w/s', ['/cargo-target', '/tmp'])).toEqual([
-      '/h/.claude', '/h/.claude.json', '/h/.npm', '/h/.cache', '/h/.cargo', '/tmp', '/w/s', '/cargo-target',
+      '/h/.claude',
+      '/h/.claude.json',
+      '/h/.npm',
+      '/h/.cache',
+      '/h/.cargo',
+      '/tmp',
+      '/w/s',
+      '/cargo-target',
     ]);
   });
 });
@@ -67,19 +104,31 @@ describe('agentfs sandbox lifecycle (no binary needed until a command runs)', ()
     const cargoTarget = path.join(tmp, 'cargo-target');
 
     const sandbox = await createSandbox(config, {
-      baseRepo: base.dir, baseSha: base.sha, id, home, allowPaths: [cargoTarget], ...quiet,
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      id,
+      home,
+      allowPaths: [cargoTarget],
+      ...quiet,
     });
     expect(sandbox.backend).toBe('agentfs');
     expect(sandbox.repoDir).toBe(base.dir);
     expect(sandbox.scratchDir).toBe(path.join(workDir, id, 'scratch'));
     expect(existsSync(stale)).toBe(false);
-    for (const dir of ['.claude', '.npm', '.cache', '.cargo']) expect(existsSync(path.join(home, dir))).toBe(true);
+    for (const dir of ['.claude', '.npm', '.cache', '.cargo'])
+      expect(existsSync(path.join(home, dir))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(home, '.claude.json'), 'utf8'))).toEqual({});
     expect(existsSync(cargoTarget)).toBe(true);
     expect(existsSync(sandbox.scratchDir)).toBe(true);
 
     const wrapped = sandbox.wrap(['cargo', 'test'], { env: { PATH: '/usr/bin' } });
-    expect(wrapped.argv.slice(0, 5)).toEqual(['/opt/agentfs/bin/agentfs', 'run', '--session', id, '--no-default-allows']);
+    expect(wrapped.argv.slice(0, 5)).toEqual([
+      '/opt/agentfs/bin/agentfs',
+      'run',
+      '--session',
+      id,
+      '--no-default-allows',
+    ]);
     expect(wrapped.argv).toContain(sandbox.scratchDir);
     expect(wrapped.argv).toContain(cargoTarget);
     expect(wrapped.cwd).toBe(base.dir);
@@ -100,7 +149,13 @@ describe('agentfs sandbox lifecycle (no binary needed until a command runs)', ()
     const ownHome = path.join(tmp, 'home-with-config');
     mkdirSync(ownHome, { recursive: true });
     writeFileSync(path.join(ownHome, '.claude.json'), '{"theme":"dark"}');
-    const sandbox = await createSandbox(config, { baseRepo: base.dir, baseSha: base.sha, id: 'panic-agentfs-2', home: ownHome, ...quiet });
+    const sandbox = await createSandbox(config, {
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      id: 'panic-agentfs-2',
+      home: ownHome,
+      ...quiet,
+    });
     expect(readFileSync(path.join(ownHome, '.claude.json'), 'utf8')).toBe('{"theme":"dark"}');
     await sandbox.destroy();
   });
@@ -108,7 +163,12 @@ describe('agentfs sandbox lifecycle (no binary needed until a command runs)', ()
   test('refuses allowed paths inside the base (writes there would bypass copy-on-write)', async () => {
     await expect(
       createSandbox(config, {
-        baseRepo: base.dir, baseSha: base.sha, id: 'panic-agentfs-3', home, allowPaths: [path.join(base.dir, 'target')], ...quiet,
+        baseRepo: base.dir,
+        baseSha: base.sha,
+        id: 'panic-agentfs-3',
+        home,
+        allowPaths: [path.join(base.dir, 'target')],
+        ...quiet,
       }),
     ).rejects.toThrow(/inside the base repository would bypass copy-on-write/);
     expect(existsSync(path.join(base.dir, 'target'))).toBe(false);
@@ -118,12 +178,24 @@ describe('agentfs sandbox lifecycle (no binary needed until a command runs)', ()
     const dirty = makeBaseRepo(path.join(tmp, 'dirty'));
     writeFileSync(path.join(dirty.dir, 'README.md'), 'edited\n');
     await expect(
-      createSandbox(config, { baseRepo: dirty.dir, baseSha: dirty.sha, id: 'panic-agentfs-4', home, ...quiet }),
+      createSandbox(config, {
+        baseRepo: dirty.dir,
+        baseSha: dirty.sha,
+        id: 'panic-agentfs-4',
+        home,
+        ...quiet,
+      }),
     ).rejects.toThrow(/uncommitted changes/);
     git(dirty.dir, 'checkout', '-q', '--', 'README.md');
     git(dirty.dir, 'commit', '-q', '--allow-empty', '-m', 'later');
     await expect(
-      createSandbox(config, { baseRepo: dirty.dir, baseSha: dirty.sha, id: 'panic-agentfs-4', home, ...quiet }),
+      createSandbox(config, {
+        baseRepo: dirty.dir,
+        baseSha: dirty.sha,
+        id: 'panic-agentfs-4',
+        home,
+        ...quiet,
+      }),
     ).rejects.toThrow(/is at [0-9a-f]{40}, not at the base commit/);
   });
 });

@@ -21,7 +21,11 @@ export function agentfsSessionDir(home: string, sessionId: string): string {
 }
 
 /** Paths written directly on the host (not in the delta): tool caches, /tmp, the scratch dir, extras. */
-export function agentfsAllowedPaths(home: string, scratchDir: string, extra: readonly string[] = []): string[] {
+export function agentfsAllowedPaths(
+  home: string,
+  scratchDir: string,
+  extra: readonly string[] = [],
+): string[] {
   const paths = [
     path.join(home, '.claude'),
     path.join(home, '.claude.json'),
@@ -44,7 +48,11 @@ export interface AgentfsRunSpec {
 }
 
 /** The exact spawn for one command in the session: argv, cwd (the CoW root) and environment. */
-export function agentfsCommand(spec: AgentfsRunSpec, argv: readonly string[], opts: WrapOptions): WrappedCommand {
+export function agentfsCommand(
+  spec: AgentfsRunSpec,
+  argv: readonly string[],
+  opts: WrapOptions,
+): WrappedCommand {
   assertArgv(argv);
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
   for (const name of AGENTFS_SECRET_VARS) delete env[name];
@@ -85,7 +93,8 @@ export async function removeAgentfsSession(home: string, sessionId: string): Pro
     if (fuse.exitCode !== 0 && (await isMountPoint(mnt))) {
       await runCommand({ argv: ['umount', '-l', mnt], cwd: '/', timeoutMs: 30_000 });
     }
-    if (await isMountPoint(mnt)) throw new Error(`cannot unmount the agentfs session mount ${mnt}: ${fuse.stderrTail.trim()}`);
+    if (await isMountPoint(mnt))
+      throw new Error(`cannot unmount the agentfs session mount ${mnt}: ${fuse.stderrTail.trim()}`);
   }
   await removeTree(sessionDir);
 }
@@ -130,23 +139,37 @@ export class AgentfsSandbox extends SandboxBase {
     const allowPaths = agentfsAllowedPaths(home, scratchDir, opts.allowPaths);
     const inside = allowPaths.filter((p) => isInside(p, base.dir));
     if (inside.length > 0) {
-      throw new Error(`agentfs sandbox: allowed paths inside the base repository would bypass copy-on-write: ${inside.join(', ')}`);
+      throw new Error(
+        `agentfs sandbox: allowed paths inside the base repository would bypass copy-on-write: ${inside.join(', ')}`,
+      );
     }
     // A session id reused after exit resumes its old delta: start from nothing.
     await removeAgentfsSession(home, id);
     await removeTree(rootDir);
     await mkdir(scratchDir, { recursive: true });
     await ensureAllowedPathsExist(allowPaths, home);
-    const spec: AgentfsRunSpec = { agentfsPath: opts.agentfsPath, sessionId: id, allowPaths, baseDir: base.dir, home };
+    const spec: AgentfsRunSpec = {
+      agentfsPath: opts.agentfsPath,
+      sessionId: id,
+      allowPaths,
+      baseDir: base.dir,
+      home,
+    };
     const createdAt = new Date().toISOString();
-    return new AgentfsSandbox({ id, baseSha: base.sha, rootDir, repoDir: base.dir, scratchDir, createdAt }, spec);
+    return new AgentfsSandbox(
+      { id, baseSha: base.sha, rootDir, repoDir: base.dir, scratchDir, createdAt },
+      spec,
+    );
   }
 
   /**
    * The same session id resumes the same delta (agentfs keeps `delta.db` after each run). The base
    * must be unchanged: the delta is laid over whatever the base directory holds now.
    */
-  static async open(handle: AgentfsHandle, agentfsPath = handle.agentfs.agentfsPath): Promise<AgentfsSandbox> {
+  static async open(
+    handle: AgentfsHandle,
+    agentfsPath = handle.agentfs.agentfsPath,
+  ): Promise<AgentfsSandbox> {
     const base = await resolveBaseRepo(handle.baseRepo, handle.baseSha);
     await assertBaseUsableAsLowerLayer(base, 'agentfs');
     await assertDirsExist(handle, [handle.scratchDir]);
@@ -158,7 +181,11 @@ export class AgentfsSandbox extends SandboxBase {
 
   handle(): AgentfsHandle {
     const { agentfsPath, sessionId, home, allowPaths } = this.spec;
-    return { ...this.commonHandle(this.spec.baseDir), backend: 'agentfs', agentfs: { agentfsPath, sessionId, home, allowPaths: [...allowPaths] } };
+    return {
+      ...this.commonHandle(this.spec.baseDir),
+      backend: 'agentfs',
+      agentfs: { agentfsPath, sessionId, home, allowPaths: [...allowPaths] },
+    };
   }
 
   protected wrapArgv(argv: readonly string[], opts: WrapOptions): WrappedCommand {

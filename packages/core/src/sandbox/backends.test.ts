@@ -2,14 +2,25 @@
  * One behavioural suite, run for real against every backend this machine can run. Which backends
  * those are is itself asserted (first test), so a missing backend is stated, never silently skipped.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sandboxSchema } from '../config/schema.js';
-import { createSandbox } from './create.js';
+import { createSandbox, openSandbox } from './create.js';
 import { probeBackends } from './detect.js';
-import { EXPORT_PATHSPEC } from './export-changes.js';
+import { EXPORT_PATHSPEC, changedPaths } from './export-changes.js';
+import { loadSandboxHandle, saveSandboxHandle } from './handle.js';
 import { loadExportedChanges } from './manifest.js';
 import { listMountPoints } from './mounts.js';
 import { BINARY_BYTES, git, hashTree, makeBaseRepo, processGone, waitFor } from './test-support.js';
@@ -30,14 +41,17 @@ function agentfsOnPath(): boolean {
 }
 
 test('states which backends run here and why (the suite below runs for exactly these)', () => {
-  console.info(`sandbox backends: ${probes.map((p) => `${p.backend}=${p.available ? 'yes' : 'no'} (${p.detail})`).join('; ')}`);
+  console.info(
+    `sandbox backends: ${probes.map((p) => `${p.backend}=${p.available ? 'yes' : 'no'} (${p.detail})`).join('; ')}`,
+  );
   expect(probes.map((p) => p.backend)).toEqual(['agentfs', 'overlay', 'worktree']);
   for (const probe of probes) expect(probe.detail.length).toBeGreaterThan(0);
   // The project's machines run kernel overlayfs in a user namespace, and git always.
   expect(available).toContain('overlay');
   expect(available).toContain('worktree');
   const agentfs = probes.find((p) => p.backend === 'agentfs')!;
-  if (!agentfsOnPath()) expect(agentfs).toMatchObject({ available: false, detail: 'agentfs not found on PATH' });
+  if (!agentfsOnPath())
+    expect(agentfs).toMatchObject({ available: false, detail: 'agentfs not found on PATH' });
 });
 
 let counter = 0;
@@ -65,6 +79,8 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
     tree: hashTree(base.dir, backend === 'worktree' ? { skip: ['.git'] } : {}),
     status: git(base.dir, 'status', '--porcelain=v1', '--untracked-files=all'),
     head: git(base.dir, 'rev-parse', 'HEAD'),
+    refs: git(base.dir, 'for-each-ref', '--format=%(refname) %(objectname)'),
+    worktrees: git(base.dir, 'worktree', 'list', '--porcelain'),
   });
   const pristine = baseState();
 
@@ -89,7 +105,13 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
     await run(sandbox, ['cp', path.join(sandbox.scratchDir, 'note.txt'), 'ignored-by-nothing.txt'], 'src');
     // Pipeline scratch that must never ship, even though nothing ignores it here.
     await run(sandbox, ['mkdir', '-p', '.bugbase', 'target/debug', 'simulator-output']);
-    await run(sandbox, ['touch', '.bugbase/db', 'simulator.log', 'target/debug/build.o', 'simulator-output/run.txt']);
+    await run(sandbox, [
+      'touch',
+      '.bugbase/db',
+      'simulator.log',
+      'target/debug/build.o',
+      'simulator-output/run.txt',
+    ]);
 
     // A later command sees what earlier ones wrote; the base does not.
     expect(await run(sandbox, ['cat', 'notes/ünïcode dir/new file.txt'])).toBe('a brand new note\n');
@@ -115,11 +137,17 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
       'src/lib.rs': 'M',
       'src/old.rs': 'D',
     });
-    expect(exported.manifest).toMatchObject({ backend, baseSha: base.sha, sandboxId: sandbox.id, filesChanged: 9 });
+    expect(exported.manifest).toMatchObject({
+      backend,
+      baseSha: base.sha,
+      sandboxId: sandbox.id,
+      filesChanged: 9,
+    });
     expect((await loadExportedChanges(outDir)).manifest).toEqual(exported.manifest);
     const patch = readFileSync(exported.patchFile, 'utf8');
     expect(patch).toContain('GIT binary patch');
-    for (const excluded of ['.bugbase', 'simulator.log', 'target/debug', 'simulator-output']) expect(patch).not.toContain(excluded);
+    for (const excluded of ['.bugbase', 'simulator.log', 'target/debug', 'simulator-output'])
+      expect(patch).not.toContain(excluded);
 
     await run(sandbox, ['git', 'add', '--all', '--', ...EXPORT_PATHSPEC]);
     const sandboxTree = (await run(sandbox, ['git', 'write-tree'])).trim();
@@ -217,5 +245,147 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
     await fresh.destroy();
     await expect(fresh.run(['true'])).rejects.toThrow(/destroyed/);
     expect(baseState()).toEqual(pristine);
+  });
+
+  test('creation copies nothing from the base tree', async () => {
+    const sandbox = await create();
+    if (backend === 'overlay') {
+      // Every write lands in upper/: right after creation it is empty, whatever the size of the base.
+      const upper = path.join(sandbox.rootDir, 'upper');
+      expect(readdirSync(upper)).toEqual([]);
+      await run(sandbox, ['cat', 'README.md']);
+      expect(readdirSync(upper)).toEqual([]);
+    } else if (backend === 'agentfs') {
+      expect(readdirSync(sandbox.rootDir)).toEqual(['scratch']);
+    } else {
+      // The fallback is a full checkout by nature (logged as such); stated here so the difference is visible.
+      expect(existsSync(path.join(sandbox.repoDir, 'src/lib.rs'))).toBe(true);
+    }
+    await sandbox.destroy();
+  });
+
+  test('commands get exactly the env they are given (plus git trust inside a user namespace), nothing of ours leaks', async () => {
+    const sandbox = await create();
+    process.env.PANIC_FIX_TEST_SECRET = 'must-not-leak';
+    try {
+      const env = { PATH: process.env.PATH, ONLY_THIS: 'yes', HOME: process.env.HOME };
+      const result = await sandbox.run(['env'], { env, timeoutMs: 60_000 });
+      expect(result.exitCode, result.tail).toBe(0);
+      const lines = result.stdoutTail.split('\n');
+      expect(lines).toContain('ONLY_THIS=yes');
+      expect(result.stdoutTail).not.toContain('PANIC_FIX_TEST_SECRET');
+      const names = lines.filter(Boolean).map((l) => l.slice(0, l.indexOf('=')));
+      const allowedExtra =
+        /^(GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)|AGENTFS(_SANDBOX|_SESSION)?|GIT_SSH_COMMAND|PWD|SHLVL|OLDPWD|_)$/;
+      expect(names.filter((n) => !(n in env) && !allowedExtra.test(n))).toEqual([]);
+    } finally {
+      delete process.env.PANIC_FIX_TEST_SECRET;
+    }
+    await sandbox.destroy();
+  });
+
+  test('git status and git diff work inside with a minimal env (no dubious-ownership refusal)', async () => {
+    const sandbox = await create();
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    await sandbox.run(['sed', '-i', 's/42/44/', 'src/lib.rs'], { env });
+    const status = await sandbox.run(['git', 'status', '--porcelain=v1'], { env, timeoutMs: 60_000 });
+    expect(status.exitCode, status.tail).toBe(0);
+    expect(status.stdoutTail).toBe(' M src/lib.rs\n');
+    const diff = await sandbox.run(['git', 'diff'], { env, timeoutMs: 60_000 });
+    expect(diff.exitCode, diff.tail).toBe(0);
+    expect(diff.stdoutTail).toContain('+    44');
+    await sandbox.destroy();
+    expect(baseState()).toEqual(pristine);
+  });
+
+  test('reattaching from a saved handle (another process) sees earlier writes; export and destroy work from it', async () => {
+    const first = await create();
+    await run(first, ['sed', '-i', 's/42/45/', 'src/lib.rs']);
+    await run(first, ['mkdir', '-p', 'simulator/new']);
+    await run(first, ['touch', 'simulator/new/case.rs', 'simulator.log']);
+    const handleFile = path.join(tmp, `handle-${first.id}.json`);
+    const saved = await saveSandboxHandle(handleFile, first);
+    expect(saved).toMatchObject({
+      version: 1,
+      id: first.id,
+      backend,
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      rootDir: first.rootDir,
+    });
+    expect(saved.repoDir).toBe(first.repoDir);
+    expect(saved.scratchDir).toBe(first.scratchDir);
+
+    const reopened = await openSandbox(await loadSandboxHandle(handleFile), config);
+    expect(reopened.handle()).toEqual(saved);
+    expect(await run(reopened, ['grep', '-c', '45', 'src/lib.rs'])).toBe('1\n');
+    await run(reopened, ['touch', 'simulator/new/second.rs']);
+    expect(await changedPaths(reopened)).toEqual([
+      'simulator/new/case.rs',
+      'simulator/new/second.rs',
+      'src/lib.rs',
+    ]);
+    const exported = await reopened.exportChanges(path.join(tmp, `out-reopened-${reopened.id}`));
+    expect(exported.manifest.createdAt).toBe(first.createdAt);
+    expect(Date.parse(exported.manifest.exportedAt)).toBeGreaterThanOrEqual(Date.parse(first.createdAt));
+    const clone = path.join(tmp, `clone-reopened-${reopened.id}`);
+    git(tmp, 'clone', '-q', base.dir, clone);
+    git(clone, 'checkout', '-q', '--detach', base.sha);
+    git(clone, 'apply', '--check', exported.patchFile);
+
+    await expect(
+      openSandbox(saved, sandboxSchema.parse({ backend: backend === 'worktree' ? 'overlay' : 'worktree' })),
+    ).rejects.toThrow(/was created with the/);
+    await expect(openSandbox({ ...saved, baseSha: 'abc' })).rejects.toThrow(
+      /invalid sandbox handle: baseSha/,
+    );
+    await reopened.destroy();
+    expect(existsSync(first.rootDir)).toBe(false);
+    expect(await mountsUnder(first.rootDir)).toEqual([]);
+    await expect(openSandbox(saved)).rejects.toThrow(/was the sandbox destroyed\?|is not a worktree/);
+    expect(baseState()).toEqual(pristine);
+  });
+});
+
+/** A zero-dependency cargo package, built once in the base so its target/ exists (ignored, as in Turso). */
+function makeCargoBase(dir: string): { dir: string; sha: string } {
+  mkdirSync(path.join(dir, 'src'), { recursive: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  writeFileSync(
+    path.join(dir, 'Cargo.toml'),
+    '[package]\nname = "sbx_probe"\nversion = "0.1.0"\nedition = "2021"\n',
+  );
+  writeFileSync(path.join(dir, 'src/main.rs'), 'fn main() {\n    println!("base");\n}\n');
+  writeFileSync(path.join(dir, '.gitignore'), '/target\n');
+  execFileSync('cargo', ['generate-lockfile', '--offline'], { cwd: dir, stdio: 'ignore' });
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'cargo base');
+  execFileSync('cargo', ['build', '--offline', '--quiet'], { cwd: dir, stdio: 'ignore' });
+  return { dir, sha: git(dir, 'rev-parse', 'HEAD').trim() };
+}
+
+describe.each(available)('cargo build in a %s sandbox', (backend: SandboxBackendName) => {
+  test("writes the sandbox's own target/ (copied up), leaves the base's target/ alone, and target/ never reaches the patch", async () => {
+    const base = makeCargoBase(path.join(reposDir, `cargo-${backend}`));
+    const baseTarget = hashTree(path.join(base.dir, 'target'));
+    const config = sandboxSchema.parse({ backend, workDir });
+    const sandbox = await createSandbox(config, {
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      id: uniqueId(`cargo-${backend}`),
+      log: () => undefined,
+    });
+    const env = { ...process.env };
+    await run(sandbox, ['sed', '-i', 's/"base"/"sandbox"/', 'src/main.rs']);
+    const build = await sandbox.run(['cargo', 'build', '--offline'], { env, timeoutMs: 300_000 });
+    expect(build.exitCode, build.tail).toBe(0);
+    expect(await run(sandbox, ['./target/debug/sbx_probe'])).toBe('sandbox\n');
+    if (backend === 'overlay')
+      expect(existsSync(path.join(sandbox.rootDir, 'upper/target/debug/sbx_probe'))).toBe(true);
+    expect(hashTree(path.join(base.dir, 'target'))).toBe(baseTarget);
+    expect(execFileSync(path.join(base.dir, 'target/debug/sbx_probe'), { encoding: 'utf8' })).toBe('base\n');
+    expect(await changedPaths(sandbox)).toEqual(['src/main.rs']);
+    await sandbox.destroy();
+    expect(git(base.dir, 'status', '--porcelain=v1')).toBe('');
   });
 });

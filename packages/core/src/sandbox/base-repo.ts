@@ -21,7 +21,9 @@ export async function resolveBaseRepo(baseRepo: string, baseSha: string): Promis
   }
   const top = (await hostGit(dir, ['rev-parse', '--show-toplevel'])).stdout.trim();
   if ((await realpath(top)) !== dir) {
-    throw new Error(`base repository ${baseRepo} must be the top level of its git repository (that is ${top})`);
+    throw new Error(
+      `base repository ${baseRepo} must be the top level of its git repository (that is ${top})`,
+    );
   }
   let sha: string;
   try {
@@ -40,7 +42,9 @@ export async function resolveBaseRepo(baseRepo: string, baseSha: string): Promis
 export async function assertBaseUsableAsLowerLayer(base: BaseRepo, backend: string): Promise<void> {
   const head = (await hostGit(base.dir, ['rev-parse', '--verify', 'HEAD'])).stdout.trim();
   if (head !== base.sha) {
-    throw new Error(`${backend} sandbox: base repository ${base.dir} is at ${head}, not at the base commit ${base.sha}`);
+    throw new Error(
+      `${backend} sandbox: base repository ${base.dir} is at ${head}, not at the base commit ${base.sha}`,
+    );
   }
   const status = (await hostGit(base.dir, ['status', '--porcelain=v1', '--untracked-files=normal'])).stdout;
   if (status.trim() !== '') {
@@ -50,7 +54,9 @@ export async function assertBaseUsableAsLowerLayer(base: BaseRepo, backend: stri
   const gitDir = path.join(base.dir, '.git');
   const gitInfo = await lstat(gitDir);
   if (!gitInfo.isDirectory()) {
-    throw new Error(`${backend} sandbox: ${gitDir} must be a directory (linked worktrees and submodules keep git's writes outside the sandbox)`);
+    throw new Error(
+      `${backend} sandbox: ${gitDir} must be a directory (linked worktrees and submodules keep git's writes outside the sandbox)`,
+    );
   }
   const uid = process.getuid?.();
   if (uid !== undefined) {

@@ -22,7 +22,10 @@ const defaultLog = (message: string) => process.stderr.write(`${message}\n`);
  * Creates the sandbox `<workDir>/<id>` over baseRepo at baseSha with the configured backend (`auto`
  * detects one). Leftovers of a crashed earlier sandbox with the same id are removed first.
  */
-export async function createSandbox(config: SandboxConfig, options: CreateSandboxOptions & CreateSandboxExtras): Promise<Sandbox> {
+export async function createSandbox(
+  config: SandboxConfig,
+  options: CreateSandboxOptions & CreateSandboxExtras,
+): Promise<Sandbox> {
   const log = options.log ?? defaultLog;
   assertSandboxId(options.id);
   const requestedWorkDir = options.workDir ?? config.workDir;
@@ -32,11 +35,15 @@ export async function createSandbox(config: SandboxConfig, options: CreateSandbo
   const base = await resolveBaseRepo(options.baseRepo, options.baseSha);
   const rootDir = path.join(workDir, options.id);
   if (isInside(rootDir, base.dir) || isInside(base.dir, rootDir)) {
-    throw new Error(`sandbox: the work directory ${workDir} and the base repository ${base.dir} must not contain each other`);
+    throw new Error(
+      `sandbox: the work directory ${workDir} and the base repository ${base.dir} must not contain each other`,
+    );
   }
   const home = path.resolve(options.home ?? os.homedir());
   const detection =
-    config.backend === 'auto' && options.detection ? options.detection : await detectBackend(config, { workDir, home });
+    config.backend === 'auto' && options.detection
+      ? options.detection
+      : await detectBackend(config, { workDir, home });
   log(`sandbox ${options.id}: backend ${detection.backend} (${detection.reason})`);
   if (!detection.isolated) log(`sandbox ${options.id}: WARNING: ${WORKTREE_NO_ISOLATION}`);
 
@@ -62,7 +69,9 @@ export async function createSandbox(config: SandboxConfig, options: CreateSandbo
 export async function openSandbox(handle: SandboxHandle | unknown, config?: SandboxConfig): Promise<Sandbox> {
   const parsed = parseSandboxHandle(handle);
   if (config && config.backend !== 'auto' && config.backend !== parsed.backend) {
-    throw new Error(`sandbox ${parsed.id} was created with the ${parsed.backend} backend but sandbox.backend is ${config.backend}`);
+    throw new Error(
+      `sandbox ${parsed.id} was created with the ${parsed.backend} backend but sandbox.backend is ${config.backend}`,
+    );
   }
   switch (parsed.backend) {
     case 'overlay':

@@ -15,17 +15,27 @@ const base = makeBaseRepo(path.join(tmp, 'base'));
 describe('detectBackend', () => {
   test('a configured backend is used as is, without probing', async () => {
     const overlay = await detectBackend(sandboxSchema.parse({ backend: 'overlay' }), { workDir });
-    expect(overlay).toEqual({ backend: 'overlay', isolated: true, reason: 'configured (sandbox.backend = overlay)', probes: [] });
+    expect(overlay).toEqual({
+      backend: 'overlay',
+      isolated: true,
+      reason: 'configured (sandbox.backend = overlay)',
+      probes: [],
+    });
     const worktree = await detectBackend(sandboxSchema.parse({ backend: 'worktree' }), { workDir });
     expect(worktree.isolated).toBe(false);
     expect(worktree.reason).toMatch(/NO isolation/);
   });
 
   test('auto skips an agentfs that is not installed, says so, and picks overlay', async () => {
-    const detection = await detectBackend(sandboxSchema.parse({ agentfsPath: path.join(tmp, 'missing-agentfs') }), { workDir });
+    const detection = await detectBackend(
+      sandboxSchema.parse({ agentfsPath: path.join(tmp, 'missing-agentfs') }),
+      { workDir },
+    );
     expect(detection.backend).toBe('overlay');
     expect(detection.isolated).toBe(true);
-    expect(detection.reason).toContain(`agentfs unavailable: ${path.join(tmp, 'missing-agentfs')} not found on PATH`);
+    expect(detection.reason).toContain(
+      `agentfs unavailable: ${path.join(tmp, 'missing-agentfs')} not found on PATH`,
+    );
     expect(detection.probes.map((p) => [p.backend, p.available])).toEqual([
       ['agentfs', false],
       ['overlay', true],
@@ -40,7 +50,9 @@ describe('detectBackend', () => {
     chmodSync(fake, 0o755);
     const probe = await probeAgentfs(fake, { workDir, home: path.join(tmp, 'home') });
     expect(probe.available).toBe(false);
-    expect(probe.detail).toMatch(/run --session panic-fix-probe-[0-9a-f]+ -- true` failed \(exit code 1: Error: FUSE mount did not become ready/);
+    expect(probe.detail).toMatch(
+      /run --session panic-fix-probe-[0-9a-f]+ -- true` failed \(exit code 1: Error: FUSE mount did not become ready/,
+    );
   });
 
   test('auto falls back to a worktree, flagged as unisolated, when overlay cannot be used', async () => {
@@ -68,23 +80,27 @@ describe('createSandbox rejects bad input clearly', () => {
 
   test('ids, commits and work dirs', async () => {
     await expect(createSandbox(overlay, { ...opts, id: '../escape' })).rejects.toThrow(/invalid sandbox id/);
-    await expect(createSandbox(overlay, { ...opts, id: 'ok', baseSha: '--output=/tmp/x' })).rejects.toThrow(/invalid base commit/);
-    await expect(createSandbox(overlay, { ...opts, id: 'ok', baseSha: 'deadbeef' })).rejects.toThrow(/does not exist/);
-    await expect(createSandbox(overlay, { ...opts, id: 'ok', workDir: path.join(base.dir, 'sandboxes') })).rejects.toThrow(
-      /must not contain each other/,
+    await expect(createSandbox(overlay, { ...opts, id: 'ok', baseSha: '--output=/tmp/x' })).rejects.toThrow(
+      /invalid base commit/,
     );
-    await expect(createSandbox(sandboxSchema.parse({ backend: 'overlay' }), { ...opts, workDir: undefined, id: 'ok' })).rejects.toThrow(
-      /no work directory/,
+    await expect(createSandbox(overlay, { ...opts, id: 'ok', baseSha: 'deadbeef' })).rejects.toThrow(
+      /does not exist/,
     );
-    await expect(createSandbox(overlay, { ...opts, baseRepo: path.join(base.dir, 'src'), id: 'ok' })).rejects.toThrow(
-      /must be the top level/,
-    );
+    await expect(
+      createSandbox(overlay, { ...opts, id: 'ok', workDir: path.join(base.dir, 'sandboxes') }),
+    ).rejects.toThrow(/must not contain each other/);
+    await expect(
+      createSandbox(sandboxSchema.parse({ backend: 'overlay' }), { ...opts, workDir: undefined, id: 'ok' }),
+    ).rejects.toThrow(/no work directory/);
+    await expect(
+      createSandbox(overlay, { ...opts, baseRepo: path.join(base.dir, 'src'), id: 'ok' }),
+    ).rejects.toThrow(/must be the top level/);
   });
 
   test('overlay refuses paths its mount options cannot express', async () => {
-    await expect(createSandbox(overlay, { ...opts, workDir: path.join(tmp, 'a,b'), id: 'ok' })).rejects.toThrow(
-      /contains ',', ':'/,
-    );
+    await expect(
+      createSandbox(overlay, { ...opts, workDir: path.join(tmp, 'a,b'), id: 'ok' }),
+    ).rejects.toThrow(/contains ',', ':'/);
   });
 
   test('overlay refuses a dirty base, a base at another commit, and a base whose .git is a file', async () => {
@@ -98,7 +114,9 @@ describe('createSandbox rejects bad input clearly', () => {
 
     const linked = path.join(tmp, 'linked');
     git(repo.dir, 'worktree', 'add', '-q', '--detach', linked, repo.sha);
-    await expect(createSandbox(overlay, { ...o, baseRepo: linked })).rejects.toThrow(/\.git must be a directory/);
+    await expect(createSandbox(overlay, { ...o, baseRepo: linked })).rejects.toThrow(
+      /\.git must be a directory/,
+    );
   });
 
   test('the worktree fallback says it provides no isolation', async () => {

@@ -39,8 +39,16 @@ const PROBE_TIMEOUT_MS = 60_000;
 const AUTO_ORDER: readonly SandboxBackendName[] = ['agentfs', 'overlay', 'worktree'];
 
 /** PATH lookup without a shell; a name with a slash is checked as given. */
-export async function findExecutable(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
-  const candidates = name.includes('/') ? [path.resolve(name)] : pathVar.split(':').filter(Boolean).map((dir) => path.join(dir, name));
+export async function findExecutable(
+  name: string,
+  pathVar = process.env.PATH ?? '',
+): Promise<string | undefined> {
+  const candidates = name.includes('/')
+    ? [path.resolve(name)]
+    : pathVar
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -72,7 +80,11 @@ export async function probeAgentfs(agentfsPath: string, opts: DetectOptions): Pr
       timeoutMs: PROBE_TIMEOUT_MS,
     });
     if (result.exitCode !== 0) {
-      return { backend: 'agentfs', available: false, detail: `\`${binary} run --session ${session} -- true\` failed (${failure(result)})` };
+      return {
+        backend: 'agentfs',
+        available: false,
+        detail: `\`${binary} run --session ${session} -- true\` failed (${failure(result)})`,
+      };
     }
     return { backend: 'agentfs', available: true, detail: `${binary}: \`agentfs run -- true\` succeeded` };
   } finally {
@@ -99,12 +111,26 @@ export async function probeOverlay(opts: DetectOptions): Promise<BackendProbe> {
       timeoutMs: PROBE_TIMEOUT_MS,
     });
     if (result.exitCode !== 0) {
-      return { backend: 'overlay', available: false, detail: `unshare -Urm + mount -t overlay failed (${failure(result)})` };
+      return {
+        backend: 'overlay',
+        available: false,
+        detail: `unshare -Urm + mount -t overlay failed (${failure(result)})`,
+      };
     }
-    const wroteUpper = await access(path.join(layers.upper, 'upper-file')).then(() => true, () => false);
-    const leakedLower = await access(path.join(layers.lower, 'upper-file')).then(() => true, () => false);
+    const wroteUpper = await access(path.join(layers.upper, 'upper-file')).then(
+      () => true,
+      () => false,
+    );
+    const leakedLower = await access(path.join(layers.lower, 'upper-file')).then(
+      () => true,
+      () => false,
+    );
     if (!wroteUpper || leakedLower) {
-      return { backend: 'overlay', available: false, detail: 'overlay probe ran but its write did not land in the upper dir' };
+      return {
+        backend: 'overlay',
+        available: false,
+        detail: 'overlay probe ran but its write did not land in the upper dir',
+      };
     }
     return { backend: 'overlay', available: true, detail: 'kernel overlayfs mounts inside `unshare -Urm`' };
   } finally {
@@ -115,14 +141,22 @@ export async function probeOverlay(opts: DetectOptions): Promise<BackendProbe> {
 export async function probeWorktree(): Promise<BackendProbe> {
   const result = await runCommand({ argv: ['git', '--version'], cwd: '/', timeoutMs: 30_000 });
   return result.exitCode === 0
-    ? { backend: 'worktree', available: true, detail: `${result.stdoutTail.trim()}; ${WORKTREE_NO_ISOLATION}` }
+    ? {
+        backend: 'worktree',
+        available: true,
+        detail: `${result.stdoutTail.trim()}; ${WORKTREE_NO_ISOLATION}`,
+      }
     : { backend: 'worktree', available: false, detail: `git is not usable (${failure(result)})` };
 }
 
 /** Probes every backend (for logs and tests); `detectBackend` stops at the first that works. */
 export async function probeBackends(config: SandboxConfig, opts: DetectOptions): Promise<BackendProbe[]> {
   const resolved = await withWorkDir(opts);
-  return [await probeAgentfs(config.agentfsPath, resolved), await probeOverlay(resolved), await probeWorktree()];
+  return [
+    await probeAgentfs(config.agentfsPath, resolved),
+    await probeOverlay(resolved),
+    await probeWorktree(),
+  ];
 }
 
 async function withWorkDir(opts: DetectOptions): Promise<DetectOptions> {
@@ -156,5 +190,7 @@ export async function detectBackend(config: SandboxConfig, opts: DetectOptions):
       return { backend, isolated: backend !== 'worktree', reason, probes };
     }
   }
-  throw new Error(`no sandbox backend is usable: ${probes.map((p) => `${p.backend}: ${p.detail}`).join('; ')}`);
+  throw new Error(
+    `no sandbox backend is usable: ${probes.map((p) => `${p.backend}: ${p.detail}`).join('; ')}`,
+  );
 }

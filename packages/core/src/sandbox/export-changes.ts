@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeExit } from '../util/run-command.js';
@@ -45,7 +45,8 @@ export function parseNameStatus(raw: Buffer): ChangedFile[] {
   const files: ChangedFile[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     const parsed = changedFileSchema.safeParse({ status: fields[i], path: fields[i + 1] });
-    if (!parsed.success) throw new Error(`unexpected change ${JSON.stringify(fields[i])} for ${JSON.stringify(fields[i + 1])}`);
+    if (!parsed.success)
+      throw new Error(`unexpected change ${JSON.stringify(fields[i])} for ${JSON.stringify(fields[i + 1])}`);
     files.push(parsed.data);
   }
   return files;
@@ -57,18 +58,28 @@ export function parseNameStatus(raw: Buffer): ChangedFile[] {
  * touched: exporting mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them.
  * Fixed script; the destination arrives as a positional parameter.
  */
-export const COPY_INDEX_SCRIPT = 'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -- "$src" "$1"; fi';
+export const COPY_INDEX_SCRIPT =
+  'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -- "$src" "$1"; fi';
 
-async function insideOrThrow(sandbox: Sandbox, argv: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
+async function insideOrThrow(
+  sandbox: Sandbox,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  what: string,
+): Promise<void> {
   const result = await sandbox.run(argv, { env, timeoutMs: EXPORT_STEP_TIMEOUT_MS, tailBytes: 64 * 1024 });
   if (result.exitCode !== 0) {
     const stderr = result.stderrTail.trim();
-    throw new Error(`exporting sandbox ${sandbox.id}: ${what} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`);
+    throw new Error(
+      `exporting sandbox ${sandbox.id}: ${what} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`,
+    );
   }
 }
 
 /** A scratch work dir holding a private index that stages everything in the sandbox (exclusions aside). */
-async function stageIntoPrivateIndex(sandbox: Sandbox): Promise<{ work: string; git: (args: readonly string[]) => Promise<void> }> {
+async function stageIntoPrivateIndex(
+  sandbox: Sandbox,
+): Promise<{ work: string; git: (args: readonly string[]) => Promise<void> }> {
   await mkdir(sandbox.scratchDir, { recursive: true });
   const work = await mkdtemp(path.join(sandbox.scratchDir, '.export-'));
   const index = path.join(work, 'index');
@@ -76,10 +87,25 @@ async function stageIntoPrivateIndex(sandbox: Sandbox): Promise<{ work: string; 
   const env = pipelineGitEnv(process.env);
   delete env.HOME;
   const git = (args: readonly string[]) =>
-    insideOrThrow(sandbox, ['git', ...PIPELINE_GIT_OPTIONS, ...args], { ...env, GIT_INDEX_FILE: index }, `git ${args[0]}`);
+    insideOrThrow(
+      sandbox,
+      ['git', ...PIPELINE_GIT_OPTIONS, ...args],
+      { ...env, GIT_INDEX_FILE: index },
+      `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c')}`,
+    );
   try {
-    await insideOrThrow(sandbox, ['sh', '-c', COPY_INDEX_SCRIPT, 'copy-index', index], env, 'copying the index');
-    await git(['add', '--all', '--', ...EXPORT_PATHSPEC]);
+    await insideOrThrow(
+      sandbox,
+      ['sh', '-c', COPY_INDEX_SCRIPT, 'copy-index', index],
+      env,
+      'copying the index',
+    );
+    // The exclusions go in as ignore rules, not pathspecs: `git add` refuses an exclude pathspec naming
+    // an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules do not
+    // cover tracked files, so the diffs below filter with the pathspec again.
+    const excludesFile = path.join(work, 'excludes');
+    await writeFile(excludesFile, EXPORT_EXCLUDES.map((p) => `/${p}\n`).join(''));
+    await git(['-c', `core.excludesFile=${excludesFile}`, 'add', '--all', '--', '.']);
   } catch (error) {
     await removeTree(work);
     throw error;
@@ -92,7 +118,18 @@ export async function changedFiles(sandbox: Sandbox): Promise<ChangedFile[]> {
   const { work, git } = await stageIntoPrivateIndex(sandbox);
   try {
     const namesFile = path.join(work, 'names');
-    await git(['diff', '--cached', '--name-status', '-z', '--no-renames', '--no-relative', `--output=${namesFile}`, sandbox.baseSha, '--', ...EXPORT_PATHSPEC]);
+    await git([
+      'diff',
+      '--cached',
+      '--name-status',
+      '-z',
+      '--no-renames',
+      '--no-relative',
+      `--output=${namesFile}`,
+      sandbox.baseSha,
+      '--',
+      ...EXPORT_PATHSPEC,
+    ]);
     return parseNameStatus(await readFile(namesFile));
   } finally {
     await removeTree(work);
@@ -114,8 +151,27 @@ export async function exportSandboxChanges(sandbox: Sandbox, outDir: string): Pr
   try {
     const namesFile = path.join(work, 'names');
     const patchTmp = path.join(work, PATCH_FILE_NAME);
-    await git(['diff', '--cached', '--name-status', '-z', '--no-renames', '--no-relative', `--output=${namesFile}`, sandbox.baseSha, '--', ...EXPORT_PATHSPEC]);
-    await git(['diff', '--cached', ...PATCH_FORMAT_OPTIONS, `--output=${patchTmp}`, sandbox.baseSha, '--', ...EXPORT_PATHSPEC]);
+    await git([
+      'diff',
+      '--cached',
+      '--name-status',
+      '-z',
+      '--no-renames',
+      '--no-relative',
+      `--output=${namesFile}`,
+      sandbox.baseSha,
+      '--',
+      ...EXPORT_PATHSPEC,
+    ]);
+    await git([
+      'diff',
+      '--cached',
+      ...PATCH_FORMAT_OPTIONS,
+      `--output=${patchTmp}`,
+      sandbox.baseSha,
+      '--',
+      ...EXPORT_PATHSPEC,
+    ]);
     const files = parseNameStatus(await readFile(namesFile));
 
     await mkdir(outDir, { recursive: true });

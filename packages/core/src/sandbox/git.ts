@@ -13,7 +13,10 @@ const REPO_REDIRECTING_VARS = [
 ];
 
 /** Appends `git -c`-equivalent settings through GIT_CONFIG_COUNT/KEY_n/VALUE_n, keeping any already set. */
-export function withGitConfig(env: NodeJS.ProcessEnv, entries: ReadonlyArray<readonly [string, string]>): NodeJS.ProcessEnv {
+export function withGitConfig(
+  env: NodeJS.ProcessEnv,
+  entries: ReadonlyArray<readonly [string, string]>,
+): NodeJS.ProcessEnv {
   const out = { ...env };
   const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10);
   let count = Number.isInteger(existing) && existing > 0 ? existing : 0;
@@ -43,11 +46,16 @@ export function pipelineGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
 
 /** Options that keep repository config and hooks from running code or reshaping output during our own calls. */
 export const PIPELINE_GIT_OPTIONS = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.checkStat=minimal',
-  '-c', 'core.autocrlf=false',
-  '-c', 'core.safecrlf=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.checkStat=minimal',
+  '-c',
+  'core.autocrlf=false',
+  '-c',
+  'core.safecrlf=false',
 ] as const;
 
 export interface GitResult {
@@ -66,7 +74,9 @@ export async function hostGit(cwd: string, args: readonly string[], timeoutMs = 
   });
   if (result.exitCode !== 0) {
     const stderr = result.stderrTail.trim();
-    throw new Error(`git ${args.join(' ')} in ${cwd} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`);
+    throw new Error(
+      `git ${args.join(' ')} in ${cwd} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`,
+    );
   }
   return { stdout: result.stdoutTail, stderr: result.stderrTail };
 }

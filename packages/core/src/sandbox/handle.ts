@@ -27,7 +27,9 @@ export const overlayHandleSchema = z
   .object({
     ...common,
     backend: z.literal('overlay'),
-    overlay: z.object({ lower: absolutePath, upper: absolutePath, work: absolutePath, merged: absolutePath }).strict(),
+    overlay: z
+      .object({ lower: absolutePath, upper: absolutePath, work: absolutePath, merged: absolutePath })
+      .strict(),
   })
   .strict();
 
@@ -52,7 +54,11 @@ export const agentfsHandleSchema = z
  * Everything needed to reattach to a live sandbox from another process (the reproduce and fix steps
  * of one job): the same upper dir, worktree or agentfs session.
  */
-export const sandboxHandleSchema = z.discriminatedUnion('backend', [overlayHandleSchema, worktreeHandleSchema, agentfsHandleSchema]);
+export const sandboxHandleSchema = z.discriminatedUnion('backend', [
+  overlayHandleSchema,
+  worktreeHandleSchema,
+  agentfsHandleSchema,
+]);
 export type SandboxHandle = z.infer<typeof sandboxHandleSchema>;
 export type OverlayHandle = z.infer<typeof overlayHandleSchema>;
 export type WorktreeHandle = z.infer<typeof worktreeHandleSchema>;
@@ -90,6 +96,9 @@ export async function assertDirsExist(handle: SandboxHandle, dirs: readonly stri
       (s) => s.isDirectory(),
       () => false,
     );
-    if (!isDir) throw new Error(`cannot reopen ${handle.backend} sandbox ${handle.id}: ${dir} is gone (was the sandbox destroyed?)`);
+    if (!isDir)
+      throw new Error(
+        `cannot reopen ${handle.backend} sandbox ${handle.id}: ${dir} is gone (was the sandbox destroyed?)`,
+      );
   }
 }

@@ -116,7 +116,10 @@ describe('helpers', () => {
 
   test('listMountPoints decodes escaped mount points', async () => {
     const file = path.join(tmp, 'mountinfo');
-    writeFileSync(file, '36 35 98:0 / /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw\n22 1 0:5 / / rw - ext4 /dev/vda rw\n');
+    writeFileSync(
+      file,
+      '36 35 98:0 / /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw\n22 1 0:5 / / rw - ext4 /dev/vda rw\n',
+    );
     expect(await listMountPoints(file)).toEqual(['/mnt/with space', '/']);
   });
 });

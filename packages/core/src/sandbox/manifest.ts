@@ -52,7 +52,9 @@ export async function sha256File(file: string): Promise<string> {
  * Reads an exported `manifest.json` + `changes.patch` pair (e.g. a downloaded artifact), validates the
  * manifest and checks the patch is the one it describes (size and SHA-256).
  */
-export async function loadExportedChanges(dir: string): Promise<{ patchFile: string; manifestFile: string; manifest: SandboxManifest }> {
+export async function loadExportedChanges(
+  dir: string,
+): Promise<{ patchFile: string; manifestFile: string; manifest: SandboxManifest }> {
   const manifestFile = path.join(dir, MANIFEST_FILE_NAME);
   const patchFile = path.join(dir, PATCH_FILE_NAME);
   let json: unknown;

@@ -78,9 +78,13 @@ export class OverlaySandbox extends SandboxBase {
     for (const [label, dir] of Object.entries(layers)) assertOverlaySafePath(label, dir);
     const scratchDir = path.join(rootDir, 'scratch');
     await removeTree(rootDir); // a crashed run's leftovers (its mounts died with its namespaces)
-    for (const dir of [layers.upper, layers.work, layers.merged, scratchDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [layers.upper, layers.work, layers.merged, scratchDir])
+      await mkdir(dir, { recursive: true });
     const createdAt = new Date().toISOString();
-    return new OverlaySandbox({ id, baseSha: base.sha, rootDir, repoDir: layers.merged, scratchDir, createdAt }, layers);
+    return new OverlaySandbox(
+      { id, baseSha: base.sha, rootDir, repoDir: layers.merged, scratchDir, createdAt },
+      layers,
+    );
   }
 
   /**
@@ -89,12 +93,18 @@ export class OverlaySandbox extends SandboxBase {
    */
   static async open(handle: OverlayHandle): Promise<OverlaySandbox> {
     const base = await resolveBaseRepo(handle.baseRepo, handle.baseSha);
-    if (base.dir !== handle.overlay.lower) throw new Error(`overlay sandbox ${handle.id}: lower ${handle.overlay.lower} is not the base ${base.dir}`);
+    if (base.dir !== handle.overlay.lower)
+      throw new Error(
+        `overlay sandbox ${handle.id}: lower ${handle.overlay.lower} is not the base ${base.dir}`,
+      );
     await assertBaseUsableAsLowerLayer(base, 'overlay');
     const { upper, work, merged } = handle.overlay;
     await assertDirsExist(handle, [upper, work, merged, handle.scratchDir]);
     const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-    return new OverlaySandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, { ...handle.overlay });
+    return new OverlaySandbox(
+      { id, baseSha, rootDir, repoDir, scratchDir, createdAt },
+      { ...handle.overlay },
+    );
   }
 
   handle(): OverlayHandle {

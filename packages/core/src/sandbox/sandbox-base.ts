@@ -1,7 +1,14 @@
 import { runCommand, type RunCommandResult } from '../util/run-command.js';
 import { exportSandboxChanges } from './export-changes.js';
 import type { SandboxHandle } from './handle.js';
-import type { ExportedChanges, Sandbox, SandboxBackendName, SandboxRunOptions, WrapOptions, WrappedCommand } from './types.js';
+import type {
+  ExportedChanges,
+  Sandbox,
+  SandboxBackendName,
+  SandboxRunOptions,
+  WrapOptions,
+  WrappedCommand,
+} from './types.js';
 
 export interface SandboxPaths {
   id: string;

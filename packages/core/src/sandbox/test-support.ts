@@ -1,7 +1,15 @@
 /** Test-only helpers for the sandbox suites: real git repositories in temp dirs, tree hashing. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export const GIT_TEST_ENV: NodeJS.ProcessEnv = {
@@ -15,7 +23,12 @@ export const GIT_TEST_ENV: NodeJS.ProcessEnv = {
 };
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_TEST_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('git', args, {
+    cwd,
+    env: GIT_TEST_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Bytes 0..255 twice: NULs and invalid UTF-8, so only a binary patch can carry it. */

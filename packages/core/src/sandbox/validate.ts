@@ -9,7 +9,8 @@ export function assertSandboxId(id: string): void {
 
 /** A commit given by config or the database; checked before it reaches git's argv. */
 export function assertCommitish(sha: string): void {
-  if (!/^[0-9a-f]{7,40}$/.test(sha)) throw new Error(`invalid base commit ${JSON.stringify(sha)}: expected a hex SHA`);
+  if (!/^[0-9a-f]{7,40}$/.test(sha))
+    throw new Error(`invalid base commit ${JSON.stringify(sha)}: expected a hex SHA`);
 }
 
 /** True when `inner` is `outer` or lies below it (both absolute, normalized). */
@@ -34,7 +35,8 @@ export function assertOverlaySafePath(label: string, dir: string): void {
 export function normalizeSubdir(subdir: string | undefined): string {
   if (subdir === undefined || subdir === '' || subdir === '.') return '.';
   if (subdir.includes('\0')) throw new Error('sandbox subdir must not contain NUL');
-  if (path.posix.isAbsolute(subdir)) throw new Error(`sandbox subdir ${JSON.stringify(subdir)} must be relative to the repository`);
+  if (path.posix.isAbsolute(subdir))
+    throw new Error(`sandbox subdir ${JSON.stringify(subdir)} must be relative to the repository`);
   const normalized = path.posix.normalize(subdir).replace(/\/+$/, '');
   if (normalized === '..' || normalized.startsWith('../')) {
     throw new Error(`sandbox subdir ${JSON.stringify(subdir)} escapes the repository`);
@@ -47,6 +49,7 @@ export function normalizeSubdir(subdir: string | undefined): string {
 export function assertArgv(argv: readonly string[]): void {
   const [program] = argv;
   if (!program) throw new Error('sandbox: empty argv');
-  if (program.startsWith('-')) throw new Error(`sandbox: program name ${JSON.stringify(program)} must not start with '-'`);
+  if (program.startsWith('-'))
+    throw new Error(`sandbox: program name ${JSON.stringify(program)} must not start with '-'`);
   if (argv.some((a) => a.includes('\0'))) throw new Error('sandbox: argv elements must not contain NUL');
 }

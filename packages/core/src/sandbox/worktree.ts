@@ -43,7 +43,9 @@ export class WorktreeSandbox extends SandboxBase {
     await assertDirsExist(handle, [handle.repoDir, handle.scratchDir]);
     const list = (await hostGit(base.dir, ['worktree', 'list', '--porcelain', '-z'])).stdout.split('\0');
     if (!list.includes(`worktree ${handle.repoDir}`)) {
-      throw new Error(`cannot reopen worktree sandbox ${handle.id}: ${handle.repoDir} is not a worktree of ${base.dir}`);
+      throw new Error(
+        `cannot reopen worktree sandbox ${handle.id}: ${handle.repoDir} is not a worktree of ${base.dir}`,
+      );
     }
     const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
     return new WorktreeSandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, base.dir);
