@@ -1,0 +1,79 @@
+import { posix } from 'node:path';
+
+export type RegressionFormat = 'tcl' | 'sqltest';
+
+export interface FormatTarget {
+  tclTestDir: string;
+  sqltestDir: string;
+}
+
+export interface DetectFormatInput {
+  configured: 'auto' | 'tcl' | 'sqltest';
+  /** Repo-relative paths of the base tree (`git ls-files`). */
+  files: readonly string[];
+  target: FormatTarget;
+}
+
+export type DetectFormatResult =
+  { ok: true; format: RegressionFormat; reason: string } | { ok: false; error: string };
+
+function dir(path: string): string {
+  return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+/** A `.sqltest` runner: Turso's runner crate (`testing/sqltest`, earlier `testing/runner`, `turso-test-runner`). */
+const RUNNER_FILES = [/(^|\/)(sqltest|runner|turso-test-runner)\/Cargo\.toml$/];
+
+/**
+ * Which regression test format the target expects. `auto` prefers `.sqltest` when the tree has corpora
+ * (under `sqltestDir` or elsewhere) and a runner to execute them; otherwise TCL when `tester.tcl` is in
+ * `tclTestDir`. An explicit format is honoured only if the tree can run it.
+ */
+export function detectRegressionFormat(input: DetectFormatInput): DetectFormatResult {
+  const files = input.files.map(dir);
+  const sqltestDir = dir(input.target.sqltestDir);
+  const tester = posix.join(dir(input.target.tclTestDir), 'tester.tcl');
+
+  const corpora = files.filter((f) => f.endsWith('.sqltest'));
+  const inDir = corpora.filter((f) => f.startsWith(`${sqltestDir}/`));
+  const runner = files.find((f) => RUNNER_FILES.some((re) => re.test(f)));
+  const hasTester = files.includes(tester);
+
+  const sqltestWhy = (): string | undefined => {
+    if (corpora.length === 0) return undefined;
+    if (!runner) return undefined;
+    const where =
+      inDir.length > 0
+        ? `${inDir.length} in ${sqltestDir}/`
+        : `${corpora.length} elsewhere, e.g. ${corpora[0]}`;
+    return `.sqltest corpora (${where}) and a runner (${runner})`;
+  };
+  const sqltest = sqltestWhy();
+
+  switch (input.configured) {
+    case 'sqltest':
+      return sqltest
+        ? { ok: true, format: 'sqltest', reason: `configured sqltest; tree has ${sqltest}` }
+        : {
+            ok: false,
+            error:
+              'configured regressionTestFormat sqltest, but the tree has no .sqltest corpora with a runner',
+          };
+    case 'tcl':
+      return hasTester
+        ? { ok: true, format: 'tcl', reason: `configured tcl; tree has ${tester}` }
+        : { ok: false, error: `configured regressionTestFormat tcl, but ${tester} is not in the tree` };
+    case 'auto':
+      if (sqltest) return { ok: true, format: 'sqltest', reason: `auto: tree has ${sqltest}` };
+      if (hasTester)
+        return {
+          ok: true,
+          format: 'tcl',
+          reason: `auto: no .sqltest corpora with a runner; tree has ${tester}`,
+        };
+      return {
+        ok: false,
+        error: `auto: the tree has neither .sqltest corpora with a runner nor ${tester}; set target.regressionTestFormat and the test directories`,
+      };
+  }
+}
