@@ -18,3 +18,4 @@ export * from './pipeline/summary.js';
 export * from './pipeline/git.js';
 export * from './action-kit/reporter.js';
 export * from './action-kit/context.js';
+export * from './sandbox/index.js';
