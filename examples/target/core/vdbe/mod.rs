@@ -1,0 +1,3 @@
+//! Execution of planned statements.
+
+pub mod execute;
