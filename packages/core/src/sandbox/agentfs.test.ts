@@ -4,6 +4,7 @@
  * wherever it is on PATH.
  */
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,7 +18,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sandboxSchema } from '../config/schema.js';
 import { AGENTFS_CD_SCRIPT, agentfsAllowedPaths, agentfsCommand, agentfsSessionDir } from './agentfs.js';
-import { createSandbox } from './create.js';
+import { createSandbox, openSandbox } from './create.js';
+import { loadSandboxHandle, saveSandboxHandle } from './handle.js';
 import { git, makeBaseRepo } from './test-support.js';
 
 const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'panic-fix-agentfs-')));
@@ -28,7 +30,7 @@ const home = path.join(tmp, 'home');
 const config = sandboxSchema.parse({ backend: 'agentfs', agentfsPath: '/opt/agentfs/bin/agentfs', workDir });
 const quiet = { log: () => undefined };
 
-describe('agentfs command', () => {
+describe('agentfs command construction only (the agentfs binary is not installed here; see the agentfs probe in backends.test.ts)', () => {
   const spec = {
     agentfsPath: 'agentfs',
     sessionId: 'panic-x-1',
@@ -197,5 +199,109 @@ describe('agentfs sandbox lifecycle (no binary needed until a command runs)', ()
         ...quiet,
       }),
     ).rejects.toThrow(/is at [0-9a-f]{40}, not at the base commit/);
+  });
+});
+
+describe('agentfs reattach (construction only: same session, same allows, same HOME)', () => {
+  test('a handle reopens the same session; a configured agentfs path replaces the recorded one', async () => {
+    const id = 'panic-agentfs-reopen';
+    const cargoTarget = path.join(tmp, 'cargo-target-reopen');
+    const sandbox = await createSandbox(config, {
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      id,
+      home,
+      allowPaths: [cargoTarget],
+      ...quiet,
+    });
+    const file = path.join(tmp, 'agentfs-handle.json');
+    const handle = await saveSandboxHandle(file, sandbox);
+    expect(handle).toEqual({
+      version: 1,
+      id,
+      backend: 'agentfs',
+      baseRepo: base.dir,
+      baseSha: base.sha,
+      rootDir: path.join(workDir, id),
+      repoDir: base.dir,
+      scratchDir: path.join(workDir, id, 'scratch'),
+      createdAt: sandbox.createdAt,
+      agentfs: {
+        agentfsPath: '/opt/agentfs/bin/agentfs',
+        sessionId: id,
+        home,
+        allowPaths: agentfsAllowedPaths(home, path.join(workDir, id, 'scratch'), [cargoTarget]),
+      },
+    });
+    const reopened = await openSandbox(await loadSandboxHandle(file));
+    const env = { PATH: '/usr/bin' };
+    expect(reopened.wrap(['git', 'status'], { env })).toEqual(sandbox.wrap(['git', 'status'], { env }));
+    const elsewhere = await openSandbox(
+      handle,
+      sandboxSchema.parse({ backend: 'agentfs', agentfsPath: '/usr/local/bin/agentfs' }),
+    );
+    expect(elsewhere.wrap(['true'], { env }).argv.slice(0, 4)).toEqual([
+      '/usr/local/bin/agentfs',
+      'run',
+      '--session',
+      id,
+    ]);
+    await reopened.destroy();
+    await expect(openSandbox(handle)).rejects.toThrow(/was the sandbox destroyed\?/);
+  });
+});
+
+describe('agentfs export composition (a stand-in agentfs that records its argv and runs the command unsandboxed)', () => {
+  test('export runs every git step through `agentfs run --session <id>` in the base dir, with the key dropped', async () => {
+    // The stand-in is NOT agentfs: it provides no copy-on-write, so it gets a throw-away base of its own.
+    const own = makeBaseRepo(path.join(tmp, 'standin-base'));
+    const log = path.join(tmp, 'standin.log');
+    const fake = path.join(tmp, 'standin-bin', 'agentfs');
+    mkdirSync(path.dirname(fake), { recursive: true });
+    writeFileSync(
+      fake,
+      '#!/bin/bash\n' +
+        `{ printf '%s\\x1f' "$PWD" "\${AGENTFS_KEY-unset}" "$@"; echo; } >> '${log}'\n` +
+        'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done; shift; exec "$@"\n',
+    );
+    chmodSync(fake, 0o755);
+    const sandbox = await createSandbox(
+      sandboxSchema.parse({ backend: 'agentfs', agentfsPath: fake, workDir }),
+      {
+        baseRepo: own.dir,
+        baseSha: own.sha,
+        id: 'panic-agentfs-standin',
+        home,
+        ...quiet,
+      },
+    );
+    process.env.AGENTFS_KEY = 'secret-key';
+    try {
+      const edit = await sandbox.run(['sed', '-i', 's/42/46/', 'src/lib.rs'], {
+        subdir: '.',
+        env: { PATH: process.env.PATH },
+      });
+      expect(edit.exitCode, edit.tail).toBe(0);
+      const exported = await sandbox.exportChanges(path.join(tmp, 'standin-out'));
+      expect(exported.manifest).toMatchObject({
+        backend: 'agentfs',
+        filesChanged: 1,
+        files: [{ status: 'M', path: 'src/lib.rs' }],
+      });
+    } finally {
+      delete process.env.AGENTFS_KEY;
+    }
+    const calls = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\x1f').slice(0, -1));
+    expect(calls.length).toBeGreaterThanOrEqual(4); // the edit, copying the index, add, and the diffs
+    for (const [cwd, key, ...argv] of calls) {
+      expect(cwd).toBe(own.dir);
+      expect(key).toBe('unset');
+      expect(argv.slice(0, 4)).toEqual(['run', '--session', 'panic-agentfs-standin', '--no-default-allows']);
+      expect(argv).toContain(sandbox.scratchDir);
+    }
+    await sandbox.destroy();
   });
 });
