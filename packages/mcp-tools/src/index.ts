@@ -1,0 +1,10 @@
+export { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
+export { createToolContext, type ToolContext } from './context.js';
+export { RUN_SIMULATOR, runSimulatorTool, simulatorReport } from './tools/run-simulator.js';
+export { DESCRIBE_SIM_FIX, describeSimFixTool } from './tools/describe-sim-fix.js';
+export { DESCRIBE_FIX, describeFixTool } from './tools/describe-fix.js';
+export { VALIDATE_FIX, validateFixTool, validationReport } from './tools/validate-fix.js';
+/** The MCP tool names as Claude Code exposes them (`mcp__<server>__<tool>`). */
+export const MCP_TOOL_NAMES = ['run-simulator', 'describe-sim-fix', 'describe-fix', 'validate-fix'].map(
+  (tool) => `mcp__panic-fix__${tool}`,
+);
