@@ -14,8 +14,20 @@ export interface DetectFormatInput {
   target: FormatTarget;
 }
 
-export type DetectFormatResult =
-  { ok: true; format: RegressionFormat; reason: string } | { ok: false; error: string };
+export interface DetectedFormat {
+  format: RegressionFormat;
+  /** Why this format, for the log. */
+  reason: string;
+}
+
+/** The tree cannot run the configured (or any) regression test format. */
+export class RegressionFormatError extends Error {
+  override name = 'RegressionFormatError';
+}
+
+function fail(message: string): never {
+  throw new RegressionFormatError(message);
+}
 
 function dir(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
@@ -27,9 +39,9 @@ const RUNNER_FILES = [/(^|\/)(sqltest|runner|turso-test-runner)\/Cargo\.toml$/];
 /**
  * Which regression test format the target expects. `auto` prefers `.sqltest` when the tree has corpora
  * (under `sqltestDir` or elsewhere) and a runner to execute them; otherwise TCL when `tester.tcl` is in
- * `tclTestDir`. An explicit format is honoured only if the tree can run it.
+ * `tclTestDir`. An explicit format is honoured only if the tree can run it; otherwise `RegressionFormatError`.
  */
-export function detectRegressionFormat(input: DetectFormatInput): DetectFormatResult {
+export function detectRegressionFormat(input: DetectFormatInput): DetectedFormat {
   const files = input.files.map(dir);
   const sqltestDir = dir(input.target.sqltestDir);
   const tester = posix.join(dir(input.target.tclTestDir), 'tester.tcl');
@@ -53,27 +65,21 @@ export function detectRegressionFormat(input: DetectFormatInput): DetectFormatRe
   switch (input.configured) {
     case 'sqltest':
       return sqltest
-        ? { ok: true, format: 'sqltest', reason: `configured sqltest; tree has ${sqltest}` }
-        : {
-            ok: false,
-            error:
-              'configured regressionTestFormat sqltest, but the tree has no .sqltest corpora with a runner',
-          };
+        ? { format: 'sqltest', reason: `configured sqltest; tree has ${sqltest}` }
+        : fail('configured regressionTestFormat sqltest, but the tree has no .sqltest corpora with a runner');
     case 'tcl':
       return hasTester
-        ? { ok: true, format: 'tcl', reason: `configured tcl; tree has ${tester}` }
-        : { ok: false, error: `configured regressionTestFormat tcl, but ${tester} is not in the tree` };
+        ? { format: 'tcl', reason: `configured tcl; tree has ${tester}` }
+        : fail(`configured regressionTestFormat tcl, but ${tester} is not in the tree`);
     case 'auto':
-      if (sqltest) return { ok: true, format: 'sqltest', reason: `auto: tree has ${sqltest}` };
+      if (sqltest) return { format: 'sqltest', reason: `auto: tree has ${sqltest}` };
       if (hasTester)
         return {
-          ok: true,
           format: 'tcl',
           reason: `auto: no .sqltest corpora with a runner; tree has ${tester}`,
         };
-      return {
-        ok: false,
-        error: `auto: the tree has neither .sqltest corpora with a runner nor ${tester}; set target.regressionTestFormat and the test directories`,
-      };
+      return fail(
+        `auto: the tree has neither .sqltest corpora with a runner nor ${tester}; set target.regressionTestFormat and the test directories`,
+      );
   }
 }

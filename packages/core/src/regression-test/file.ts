@@ -14,6 +14,10 @@ export interface RegressionFileInput {
 }
 
 export interface RegressionFile {
+  /** The format written: `sqltest` falls back to `tcl` when the DSL cannot carry the SQL verbatim. */
+  format: RegressionFormat;
+  /** Set when the file is TCL because the requested `.sqltest` could not represent the test. */
+  fallbackReason?: string;
   /** Repo-relative, POSIX separators. */
   relativePath: string;
   /** Bare file name (what `make test-single TEST=` and the suite's `source` line take). */
@@ -22,7 +26,10 @@ export interface RegressionFile {
   mode: number;
 }
 
-export type RegressionFileResult = ({ ok: true } & RegressionFile) | { ok: false; error: string };
+/** The test name cannot be used as a file name. */
+export class RegressionFileError extends Error {
+  override name = 'RegressionFileError';
+}
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
@@ -30,27 +37,34 @@ function cleanDir(dir: string): string {
   return dir.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-/** The regression test file for a panic, in the chosen format, with its path and file mode. */
-export function regressionTestFile(input: RegressionFileInput): RegressionFileResult {
+/**
+ * The regression test file for a panic, in the chosen format, with its path and file mode. A `.sqltest` the
+ * DSL cannot represent exactly (see `renderSqlTest`) becomes a TCL test, with `fallbackReason` saying why;
+ * the caller then registers it in the TCL suite like any TCL test (use the returned `format`).
+ */
+export function regressionTestFile(input: RegressionFileInput): RegressionFile {
   const { testName } = input.names;
   // The name becomes a path component: refuse anything that could leave the test directory.
-  if (!SAFE_NAME.test(testName)) return { ok: false, error: `unsafe test name ${JSON.stringify(testName)}` };
+  if (!SAFE_NAME.test(testName))
+    throw new RegressionFileError(`unsafe test name ${JSON.stringify(testName)}`);
   const location = input.panicLocation === undefined ? {} : { panicLocation: input.panicLocation };
-  if (input.format === 'tcl') {
+  const tcl = (fallbackReason?: string): RegressionFile => {
     const fileName = `${testName}.test`;
     return {
-      ok: true,
+      format: 'tcl',
+      ...(fallbackReason === undefined ? {} : { fallbackReason }),
       relativePath: posix.join(cleanDir(input.target.tclTestDir), fileName),
       fileName,
       content: renderTclTest({ testName, sql: input.sql, expected: input.expected, ...location }),
       mode: 0o755,
     };
-  }
+  };
+  if (input.format === 'tcl') return tcl();
   const rendered = renderSqlTest({ testName, sql: input.sql, expected: input.expected, ...location });
-  if (!rendered.ok) return rendered;
+  if (!rendered.ok) return tcl(`.sqltest cannot represent this test: ${rendered.error}`);
   const fileName = `${testName}.sqltest`;
   return {
-    ok: true,
+    format: 'sqltest',
     relativePath: posix.join(cleanDir(input.target.sqltestDir), fileName),
     fileName,
     content: rendered.content,

@@ -148,10 +148,10 @@ describe('renderTclTest through real tclsh', () => {
       const len = 1 + rand(30);
       for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)];
       // NUL cannot travel through exec argv at all; keep it in the encoding check only.
-      const { run, read } = runRendered(s, s.replace(/\u0000/g, ''));
+      const { run, read } = runRendered(s, s.split('\u0000').join(''));
       expect(run.status, `case ${JSON.stringify(s)}`).toBe(0);
       expect(read('sql').equals(Buffer.from(s, 'utf8')), `sql ${JSON.stringify(s)}`).toBe(true);
-      expect(read('expected').equals(Buffer.from(s.replace(/\u0000/g, ''), 'utf8'))).toBe(true);
+      expect(read('expected').equals(Buffer.from(s.split('\u0000').join(''), 'utf8'))).toBe(true);
     }
     expect(existsSync(join(dir, 'PWNED'))).toBe(false);
   });
