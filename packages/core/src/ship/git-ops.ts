@@ -1,0 +1,261 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand, type RunCommandResult } from '../util/run-command.js';
+
+/**
+ * Git operations of the ship step. Everything is argv (no shell); tokens travel in the environment as
+ * an http.extraheader config entry, never in argv or in a remote URL.
+ */
+
+const GIT_TIMEOUT_MS = 5 * 60_000;
+
+async function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunCommandResult> {
+  return runCommand({
+    argv: ['git', ...args],
+    cwd,
+    env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    timeoutMs: GIT_TIMEOUT_MS,
+    tailBytes: 1024 * 1024,
+  });
+}
+
+async function gitOk(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await runGit(cwd, args, env);
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `git ${args[0]} failed: ${(r.stderrTail || r.spawnError || r.stdoutTail).trim().slice(-2000)}`,
+    );
+  }
+  return r.stdoutTail.trim();
+}
+
+function assertNotOption(value: string, what: string): void {
+  if (value.startsWith('-')) throw new Error(`${what} must not start with '-': ${value}`);
+}
+
+async function assertBranchName(cwd: string, branch: string): Promise<void> {
+  assertNotOption(branch, 'branch');
+  const r = await runGit(cwd, ['check-ref-format', `refs/heads/${branch}`]);
+  if (r.exitCode !== 0) throw new Error(`invalid branch name: ${JSON.stringify(branch)}`);
+}
+
+/**
+ * Environment that makes git send `AUTHORIZATION: basic base64(x-access-token:TOKEN)` to an http(s)
+ * remote. The URL-scoped key has the same specificity as the one actions/checkout persists, and the
+ * empty first value resets any header configured before, so git never sends two Authorization headers.
+ */
+export function gitAuthEnv(remote: string, token: string | undefined): Record<string, string> {
+  if (!token || !/^https?:\/\//i.test(remote)) return {};
+  const key = `http.${new URL(remote).origin}/.extraheader`;
+  const basic = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
+  return {
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: key,
+    GIT_CONFIG_VALUE_0: '',
+    GIT_CONFIG_KEY_1: key,
+    GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${basic}`,
+  };
+}
+
+export type ApplyResult =
+  | { ok: true; applied: 'clean' | '3way'; head: string }
+  | { ok: false; reason: string; conflictingFiles: string[] };
+
+export interface ApplyPatchOptions {
+  repoDir: string;
+  /** A patch made by `git diff --binary <base>` (binary hunks included). */
+  patchFile: string;
+  /** The commit the patch was made against; its blobs make the 3-way fallback possible. */
+  baseSha: string;
+  /** Where to apply (e.g. `origin/main` when main has moved); defaults to baseSha. */
+  ontoRef?: string;
+  /** Check out this local branch at ontoRef (created or reset); detached HEAD when absent. */
+  branch?: string;
+}
+
+/**
+ * Checks out ontoRef and applies the patch to the worktree and index: cleanly when it applies as is,
+ * else with a 3-way merge against baseSha's blobs. A conflict leaves the checkout as it was and reports
+ * the files involved.
+ */
+export async function applyPatchToBase(opts: ApplyPatchOptions): Promise<ApplyResult> {
+  const { repoDir, patchFile } = opts;
+  assertNotOption(opts.baseSha, 'baseSha');
+  const status = await gitOk(repoDir, ['status', '--porcelain']);
+  if (status)
+    throw new Error(`applyPatchToBase: ${repoDir} has uncommitted changes:\n${status.slice(0, 2000)}`);
+
+  const base = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${opts.baseSha}^{commit}`]);
+  if (base.exitCode !== 0)
+    return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
+  const ontoRef = opts.ontoRef ?? opts.baseSha;
+  assertNotOption(ontoRef, 'ontoRef');
+  const onto = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${ontoRef}^{commit}`]);
+  if (onto.exitCode !== 0) return { ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] };
+  const ontoSha = onto.stdoutTail.trim();
+
+  if (opts.branch) {
+    await assertBranchName(repoDir, opts.branch);
+    await gitOk(repoDir, ['checkout', '-q', '-B', opts.branch, ontoSha]);
+  } else {
+    await gitOk(repoDir, ['checkout', '-q', '--detach', ontoSha]);
+  }
+  if ((await stat(patchFile)).size === 0)
+    return { ok: false, reason: 'the patch is empty', conflictingFiles: [] };
+
+  const check = await runGit(repoDir, ['apply', '--check', '--index', patchFile]);
+  if (check.exitCode === 0) {
+    await gitOk(repoDir, ['apply', '--index', patchFile]);
+    return { ok: true, applied: 'clean', head: ontoSha };
+  }
+
+  const merged = await runGit(repoDir, ['apply', '--index', '--3way', patchFile]);
+  const unmerged = (await gitOk(repoDir, ['diff', '--name-only', '--diff-filter=U']))
+    .split('\n')
+    .filter(Boolean);
+  if (merged.exitCode === 0 && unmerged.length === 0) return { ok: true, applied: '3way', head: ontoSha };
+
+  // Files git names in "patch failed"/"does not exist"/"already exists" errors, besides unmerged ones.
+  const mentioned = [...merged.stderrTail.matchAll(/^error: (?:patch failed: )?([^:\n]+?)(?::\d+)?: /gm)].map(
+    (m) => m[1]!,
+  );
+  const conflictingFiles = [...new Set([...unmerged, ...mentioned])].sort();
+  await gitOk(repoDir, ['reset', '-q', '--hard', 'HEAD']);
+  await gitOk(repoDir, ['clean', '-fdq']);
+  const shortOnto = ontoSha.slice(0, 12);
+  return {
+    ok: false,
+    conflictingFiles,
+    reason:
+      `the patch does not apply on ${ontoRef} (${shortOnto}), even 3-way from ${opts.baseSha.slice(0, 12)}: ` +
+      `conflicts in ${conflictingFiles.join(', ') || '(unknown files)'}\n${merged.stderrTail.trim().slice(-2000)}`,
+  };
+}
+
+export interface CommitOptions {
+  repoDir: string;
+  message: string;
+  /** Author and committer; defaults to the repo's configured identity, else a panic-fix bot identity. */
+  author?: { name: string; email: string };
+}
+
+const BOT_IDENTITY = { name: 'panic-fix', email: 'panic-fix@users.noreply.github.com' };
+
+/** Commits the index as one commit with the message taken verbatim from a file; returns its sha. */
+export async function commitSquashed(opts: CommitOptions): Promise<string> {
+  const staged = await runGit(opts.repoDir, ['diff', '--cached', '--quiet']);
+  if (staged.exitCode === 0) throw new Error('commitSquashed: nothing staged to commit');
+  let identity = opts.author;
+  if (!identity) {
+    const email = await runGit(opts.repoDir, ['config', 'user.email']);
+    if (email.exitCode !== 0 || !email.stdoutTail.trim()) identity = BOT_IDENTITY;
+  }
+  const env = identity
+    ? {
+        GIT_AUTHOR_NAME: identity.name,
+        GIT_AUTHOR_EMAIL: identity.email,
+        GIT_COMMITTER_NAME: identity.name,
+        GIT_COMMITTER_EMAIL: identity.email,
+      }
+    : {};
+  const dir = await mkdtemp(join(tmpdir(), 'panic-fix-commit-'));
+  try {
+    const file = join(dir, 'message.txt');
+    // NUL cannot be stored in a commit message; everything else is kept as given.
+    await writeFile(file, opts.message.replace(/\0/g, ''), 'utf8');
+    await gitOk(opts.repoDir, ['commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', file], env);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return gitOk(opts.repoDir, ['rev-parse', 'HEAD']);
+}
+
+/** The sha `branch` points at on `remote`, or null when the branch does not exist there. */
+export async function remoteBranchSha(
+  remote: string,
+  branch: string,
+  opts: { cwd?: string; token?: string } = {},
+): Promise<string | null> {
+  assertNotOption(remote, 'remote');
+  const ref = `refs/heads/${branch}`;
+  const out = await gitOk(
+    opts.cwd ?? process.cwd(),
+    ['ls-remote', '--heads', remote, ref],
+    gitAuthEnv(remote, opts.token),
+  );
+  for (const line of out.split('\n')) {
+    const [sha, name] = line.split('\t');
+    if (name === ref && sha) return sha;
+  }
+  return null;
+}
+
+export class PushRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PushRejectedError';
+  }
+}
+
+export interface PushOptions {
+  repoDir: string;
+  /** URL or path of the remote (not a configured remote name is fine too). */
+  remote: string;
+  branch: string;
+  /**
+   * The sha the branch must have on the remote for the push to go ahead (null: must not exist).
+   * Undefined: the sha observed just before pushing — never overwrite what we have not looked at.
+   */
+  expectedRemoteSha?: string | null;
+  token?: string;
+}
+
+export interface PushResult {
+  /** What the remote branch points at afterwards. */
+  sha: string;
+  /** False when the remote already had HEAD or a commit with the same tree (a re-run). */
+  pushed: boolean;
+  previousSha: string | null;
+}
+
+/** Pushes HEAD to refs/heads/<branch> with --force-with-lease; a no-op when the remote has the same tree. */
+export async function pushBranch(opts: PushOptions): Promise<PushResult> {
+  const { repoDir, remote, branch } = opts;
+  assertNotOption(remote, 'remote');
+  await assertBranchName(repoDir, branch);
+  const env = gitAuthEnv(remote, opts.token);
+  const head = await gitOk(repoDir, ['rev-parse', 'HEAD']);
+  const before = await remoteBranchSha(remote, branch, { cwd: repoDir, token: opts.token });
+
+  if (before === head) return { sha: head, pushed: false, previousSha: before };
+  if (before !== null) {
+    // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
+    await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
+    const remoteTree = await gitOk(repoDir, ['rev-parse', `${before}^{tree}`]);
+    const headTree = await gitOk(repoDir, ['rev-parse', 'HEAD^{tree}']);
+    if (remoteTree === headTree) return { sha: before, pushed: false, previousSha: before };
+  }
+
+  const expected = opts.expectedRemoteSha === undefined ? before : opts.expectedRemoteSha;
+  if (expected !== null) assertNotOption(expected, 'expectedRemoteSha');
+  const result = await runGit(
+    repoDir,
+    [
+      'push',
+      '--porcelain',
+      '--no-verify',
+      `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
+      remote,
+      `HEAD:refs/heads/${branch}`,
+    ],
+    env,
+  );
+  if (result.exitCode !== 0) {
+    const text = `${result.stdoutTail}\n${result.stderrTail}`.trim();
+    const rejected = /stale info|rejected|\[remote rejected\]|\(fetch first\)/.test(text);
+    const message = `push of ${branch} failed${rejected ? ' (the remote branch moved: lease rejected)' : ''}: ${text.slice(-2000)}`;
+    throw rejected ? new PushRejectedError(message) : new Error(message);
+  }
+  return { sha: head, pushed: true, previousSha: before };
+}
