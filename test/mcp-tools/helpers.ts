@@ -84,12 +84,13 @@ export async function fake(ws: Workspace, name: string, content = ''): Promise<v
 /** The real SDK client over stdio against the built server. */
 export async function connect(
   settings: ToolsSettings,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ client: Client; close: () => Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [ensureBundle()],
     cwd: settings.repoDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...toolsEnv(settings) },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extraEnv, ...toolsEnv(settings) },
     stderr: 'pipe',
   });
   const client = new Client({ name: 'panic-fix-tests', version: '0.0.0' });
