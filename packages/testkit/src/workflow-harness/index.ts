@@ -5,3 +5,9 @@ export { parseFileCommand } from './file-commands.js';
 export { expandMatrix } from './matrix.js';
 export { inputEnvName } from './local-action.js';
 export type * from './types.js';
+export {
+  checkWorkflowHardening,
+  checkWorkflowHardeningText,
+  type HardeningFinding,
+  type HardeningRule,
+} from './hardening.js';
