@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubServer, type GitHubServer } from '../../../testkit/src/github-server/index.js';
 import { openOrUpdateDraftPr, parseReviewers, type DraftPrInput } from './draft-pr.js';
 import { classifyError, DEFAULT_RETRY } from './retry.js';
+import { prBody, prTitle } from '../ship/pr-text.js';
 
 const TOKEN = 'ghs_secret_value_123';
 const fastRetry = { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 } };
@@ -124,6 +125,23 @@ describe('openOrUpdateDraftPr', () => {
     server.injectFault({ operationId: 'pulls/list', status: 500, times: 3 });
     await expect(openOrUpdateDraftPr(input(), fastRetry)).rejects.toThrow(/after 3 attempt/);
     expect(server.pulls.size).toBe(0);
+  });
+
+  it('carries a full-size adversarial PR body and title unchanged through the API', async () => {
+    const huge = '`'.repeat(10) + ' @octocat <script>\u0000 $(x) '.repeat(50_000);
+    const body = prBody({
+      location: 'core/vdbe/execute.rs:1:1',
+      message: huge,
+      sqlStatements: [huge],
+      bugDescription: huge,
+      branch: 'fix/panic-x',
+      baseCommit: 'abc',
+    });
+    const title = prTitle({ location: `core/${'ü'.repeat(100)}.rs:1:1` });
+    await openOrUpdateDraftPr(input({ title, body }), fastRetry);
+    expect(server.pulls.get(1)?.body).toBe(body);
+    expect(server.pulls.get(1)?.title).toBe(title);
+    expect(body.length).toBeLessThanOrEqual(65_536);
   });
 
   it('does nothing on a dry run', async () => {

@@ -26,10 +26,15 @@ interface HttpErrorLike {
   response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
 }
 
-export type Verdict = { retry: true; delayMs: number } | { retry: false; reason: string };
+export type RetryVerdict = { retry: true; delayMs: number } | { retry: false; reason: string };
 
 /** Decides whether an error from the client is worth retrying, and after how long. */
-export function classifyError(err: unknown, attempt: number, policy: RetryPolicy, now = Date.now()): Verdict {
+export function classifyError(
+  err: unknown,
+  attempt: number,
+  policy: RetryPolicy,
+  now = Date.now(),
+): RetryVerdict {
   const e = (err ?? {}) as HttpErrorLike;
   const status = typeof e.status === 'number' ? e.status : undefined;
   const headers = e.response?.headers ?? {};

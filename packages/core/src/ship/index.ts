@@ -1,5 +1,4 @@
 export * from './commit-message.js';
 export * from './pr-text.js';
-export * from './markdown.js';
-export * from './text.js';
 export * from './git-ops.js';
+// markdown.ts and text.ts are internal helpers; import them by path when needed.
