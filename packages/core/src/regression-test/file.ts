@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 
 import type { RegressionFormat } from './detect-format.js';
 import { renderSqlTest } from './sqltest.js';
-import { renderTclTest } from './tcl.js';
+import { renderTclTest, type ExpectedForm } from './tcl.js';
 
 export interface RegressionFileInput {
   format: RegressionFormat;
@@ -11,6 +11,8 @@ export interface RegressionFileInput {
   sql: string;
   expected: string;
   panicLocation?: string;
+  /** TCL only: how the target's tester.tcl reads the expected argument (`tclExpectedForm`). */
+  expectedForm?: ExpectedForm;
 }
 
 export interface RegressionFile {
@@ -55,7 +57,13 @@ export function regressionTestFile(input: RegressionFileInput): RegressionFile {
       ...(fallbackReason === undefined ? {} : { fallbackReason }),
       relativePath: posix.join(cleanDir(input.target.tclTestDir), fileName),
       fileName,
-      content: renderTclTest({ testName, sql: input.sql, expected: input.expected, ...location }),
+      content: renderTclTest({
+        testName,
+        sql: input.sql,
+        expected: input.expected,
+        ...location,
+        ...(input.expectedForm === undefined ? {} : { expectedForm: input.expectedForm }),
+      }),
       mode: 0o755,
     };
   };

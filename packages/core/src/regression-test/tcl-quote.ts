@@ -78,6 +78,11 @@ export function tclArg(text: string): string {
   return BARE_ELEMENT.test(text) && !text.startsWith('#') ? text : tclWord(text);
 }
 
+/** `text` read as a Tcl list is its own lines: every line a plain non-empty token (so both readings agree). */
+export function isPlainLines(text: string): boolean {
+  return text.split('\n').every((line) => BARE_ELEMENT.test(line) && !line.startsWith('#'));
+}
+
 /** One element of a Tcl list whose value is exactly `text` (what `lindex` returns). */
 export function tclListElement(text: string): string {
   if (BARE_ELEMENT.test(text) && !text.startsWith('#')) return text;

@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerTclTest, renderTclTest } from './tcl.js';
+import { registerTclTest, renderTclTest, tclExpectedForm } from './tcl.js';
 import { tclWord } from './tcl-quote.js';
 
 // A stand-in for Turso's tester.tcl that records, byte for byte, what the generated file hands the proc.
@@ -26,24 +26,40 @@ proc do_execsql_test_on_specific_db {db_name test_name sql_statements expected_o
 }
 `;
 
+// A harness that compares `expected` as text (like the example target's), for the `text` form.
+const FAKE_TEXT_TESTER = FAKE_TESTER.replace('[join $expected_outputs "\\n"]', '$expected_outputs').replace(
+  'record llength [llength $expected_outputs]',
+  '',
+);
+
 let dir: string;
+let textDir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tcl-render-'));
   writeFileSync(join(dir, 'tester.tcl'), FAKE_TESTER);
+  textDir = join(dir, 'text');
+  mkdirSync(textDir);
+  writeFileSync(join(textDir, 'tester.tcl'), FAKE_TEXT_TESTER);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let counter = 0;
-function runRendered(sql: string, expected: string, lang = 'C.UTF-8') {
+function runRendered(
+  sql: string,
+  expected: string,
+  lang = 'C.UTF-8',
+  expectedForm: 'list' | 'text' = 'list',
+) {
   const out = mkdtempSync(join(dir, 'out-'));
-  const file = join(dir, `case-${counter++}.test`);
-  writeFileSync(
-    file,
-    renderTclTest({ testName: 'panic-x-1', sql, expected, panicLocation: 'core/a.rs:1:2' }),
-    {
-      mode: 0o755,
-    },
-  );
+  const file = join(expectedForm === 'list' ? dir : textDir, `case-${counter++}.test`);
+  const content = renderTclTest({
+    testName: 'panic-x-1',
+    sql,
+    expected,
+    panicLocation: 'core/a.rs:1:2',
+    expectedForm,
+  });
+  writeFileSync(file, content, { mode: 0o755 });
   const run = spawnSync(file, [], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FAKE_OUT: out, HOME: dir, LANG: lang, LC_ALL: lang },
@@ -91,6 +107,24 @@ describe('renderTclTest through real tclsh', () => {
     expect(run.status).toBe(0);
     expect(read('expected').equals(Buffer.from(text, 'utf8'))).toBe(true);
     expect(existsSync(join(dir, 'PWNED'))).toBe(false);
+  });
+
+  it.each(ADVERSARIAL)(
+    'expected output %s is byte-identical for a harness comparing text',
+    (_label, text) => {
+      const { run, read } = runRendered('SELECT 1;', text, 'C.UTF-8', 'text');
+      expect(run.status).toBe(0);
+      expect(read('expected').equals(Buffer.from(text, 'utf8'))).toBe(true);
+    },
+  );
+
+  it('plain rows are written as Turso writes them, readable by both harness kinds', () => {
+    const content = renderTclTest({ testName: 'n', sql: 'SELECT 1;', expected: '1|a\n2|' });
+    expect(content).toContain(' {1|a\n2|}\n');
+    expect(runRendered('SELECT 1;', '1|a\n2|', 'C.UTF-8', 'text').read('expected').toString()).toBe(
+      '1|a\n2|',
+    );
+    expect(runRendered('SELECT 1;', '1|a\n2|').read('expected').toString()).toBe('1|a\n2|');
   });
 
   it('keeps rows with spaces as one row each (the harness joins a list with \\n)', () => {
@@ -177,6 +211,13 @@ describe('renderTclTest through real tclsh', () => {
     const lines = content.split('\n');
     expect(lines.filter((l) => l.startsWith('#') && !l.startsWith('#!'))).toHaveLength(1);
     expect(content).not.toMatch(/\\\n/);
+  });
+});
+
+describe('tclExpectedForm', () => {
+  it('is list when the proc joins its expected argument, text otherwise', () => {
+    expect(tclExpectedForm(FAKE_TESTER)).toBe('list');
+    expect(tclExpectedForm(FAKE_TEXT_TESTER)).toBe('text');
   });
 });
 

@@ -1,4 +1,4 @@
-import { tclArg, tclList, tclWord } from './tcl-quote.js';
+import { isPlainLines, tclArg, tclList, tclWord } from './tcl-quote.js';
 
 export interface TclTestInput {
   /** Test name (`panicNames(location).testName`). */
@@ -11,6 +11,32 @@ export interface TclTestInput {
   db?: string;
   /** Shown in a comment (sanitised: data must not be able to end the comment line). */
   panicLocation?: string;
+  /**
+   * How the harness reads the expected argument: `list` (Turso's tester.tcl: `join $expected_outputs "\n"`)
+   * or `text` (compared as is). See `tclExpectedForm`. Default `list`.
+   */
+  expectedForm?: ExpectedForm;
+}
+
+export type ExpectedForm = 'list' | 'text';
+
+/**
+ * How a tester.tcl reads `expected` in `do_execsql_test_on_specific_db`: Turso's joins it as a list with
+ * `\n`; a harness that compares it directly reads it as text.
+ */
+export function tclExpectedForm(testerTclContent: string): ExpectedForm {
+  const proc = /proc[ \t]+do_execsql_test_on_specific_db[ \t]+\{([^}]*)\}[ \t]*\{([\s\S]*?)\n\}/.exec(
+    testerTclContent,
+  );
+  const body = proc?.[2] ?? testerTclContent;
+  const expectedArg = (proc?.[1]?.trim().split(/\s+/)[3] ?? 'expected_outputs').replace(/[^A-Za-z0-9_]/g, '');
+  return new RegExp(`join[ \\t]+\\$${expectedArg}[ \\t]+"\\\\n"`).test(body) ? 'list' : 'text';
+}
+
+function expectedWord(expected: string, form: ExpectedForm): string {
+  // Plain rows (the usual `1|abc` lines) read the same both ways: keep them as Turso's own tests write them.
+  if (expected === '' || isPlainLines(expected)) return tclArg(expected);
+  return form === 'list' ? tclArg(tclList(expected.split('\n'))) : tclWord(expected);
 }
 
 const SIMPLE_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -22,12 +48,12 @@ function commentSafe(text: string): string {
 
 /**
  * A Turso `tester.tcl` test file (`#!/usr/bin/env tclsh`, mode 0755) running the SQL once against `db` and
- * comparing exact output. `expected_outputs` is a Tcl *list* joined with `\n` by the harness, so the
- * expected text is emitted as one list element per row: rows containing spaces stay intact.
+ * comparing exact output. Turso's harness reads `expected_outputs` as a Tcl *list* joined with `\n`, so
+ * (in `list` form) rows that are not plain tokens are emitted as one list element each: rows containing
+ * spaces stay intact.
  */
 export function renderTclTest(input: TclTestInput): string {
   const name = SIMPLE_NAME.test(input.testName) ? input.testName : tclWord(input.testName);
-  const rows = input.expected === '' ? [] : input.expected.split('\n');
   const lines = [
     '#!/usr/bin/env tclsh',
     'set testdir [file dirname $argv0]',
@@ -40,7 +66,7 @@ export function renderTclTest(input: TclTestInput): string {
     );
   }
   lines.push(
-    `do_execsql_test_on_specific_db ${tclWord(input.db ?? ':memory:')} ${name} ${tclWord(input.sql)} ${tclArg(tclList(rows))}`,
+    `do_execsql_test_on_specific_db ${tclWord(input.db ?? ':memory:')} ${name} ${tclWord(input.sql)} ${expectedWord(input.expected, input.expectedForm ?? 'list')}`,
     '',
   );
   return lines.join('\n');
