@@ -79,6 +79,22 @@ describe('applyPatchToBase', () => {
     expect(await git(repo.work, ['rev-parse', 'HEAD'])).toBe(moved);
   });
 
+  it('reports a file the patch creates that main has meanwhile created differently', async () => {
+    const patch = await makePatch(repo, { 'new.rs': 'ours\n', 'a.rs': withLine(1, 'x') });
+    await git(repo.work, ['checkout', '-q', 'main']);
+    await writeFile(join(repo.work, 'new.rs'), 'theirs\n');
+    await git(repo.work, ['add', 'new.rs']);
+    await git(repo.work, ['commit', '-q', '-m', 'upstream adds new.rs']);
+    const result = await applyPatchToBase({
+      repoDir: repo.work,
+      patchFile: patch,
+      baseSha: repo.base,
+      ontoRef: 'main',
+    });
+    expect(result).toMatchObject({ ok: false, conflictingFiles: ['new.rs'] });
+    expect(await git(repo.work, ['status', '--porcelain'])).toBe('');
+  });
+
   it('refuses a dirty checkout and reports a missing base commit', async () => {
     const patch = await makePatch(repo, { 'a.rs': withLine(1, 'x') });
     const missing = await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: 'f'.repeat(40) });
