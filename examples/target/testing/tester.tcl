@@ -28,7 +28,12 @@ proc report_failure {name sql detail} {
     exit 1
 }
 
+# As in Turso's harness, the SQL is trimmed and the expected output is a Tcl list whose elements are
+# the rows: {1|a 2|b} and a braced block with one row per line both mean "1|a\n2|b"; quote rows that
+# contain spaces ({"a b|1"}).
 proc check_output {name sql db expected} {
+    set sql [string trim $sql]
+    set expected [join $expected "\n"]
     if {[catch {run_sql $db $sql} output]} {
         report_failure $name $sql "error or panic while running the test:\n$output"
     }
@@ -44,7 +49,7 @@ proc do_execsql_test {name sql expected} {
     set fd [open $test_fixture_sql r]
     set fixture [read $fd]
     close $fd
-    check_output $name "$fixture\n$sql" :memory: $expected
+    check_output $name "$fixture\n[string trim $sql]" :memory: $expected
 }
 
 # Test against a given database; {:memory:} is the usual choice for DDL and DML.
@@ -52,14 +57,33 @@ proc do_execsql_test_on_specific_db {db name sql expected} {
     check_output $name $sql $db $expected
 }
 
-# The statement must fail with an error whose text matches the regular expression `pattern`.
-# A panic does not count as the expected error.
-proc do_execsql_test_in_memory_error_content {name sql pattern} {
-    if {![catch {run_sql :memory: $sql} output]} {
+# The SQL must fail with an SQL error (non-zero exit, message on stderr) whose text matches the
+# regular expression `pattern`. Unlike Turso's harness, a panic never counts as the expected error.
+proc expect_error {name db sql pattern {literal 0}} {
+    set sql [string trim $sql]
+    if {![catch {run_sql $db $sql} output]} {
         report_failure $name $sql "expected an error matching '$pattern', got:\n$output"
     }
-    if {[string match "*panicked at*" $output] || ![regexp -- $pattern $output]} {
+    if {$literal} {
+        set matches [expr {[string first [string tolower $pattern] [string tolower $output]] >= 0}]
+    } else {
+        set matches [regexp -- $pattern $output]
+    }
+    if {[string match "*panicked at*" $output] || !$matches} {
         report_failure $name $sql "expected an error matching '$pattern', got:\n$output"
     }
     puts "PASS: $name"
+}
+
+proc do_execsql_test_in_memory_error {name sql pattern} {
+    expect_error $name :memory: $sql $pattern
+}
+
+# `text` is matched literally, ignoring case.
+proc do_execsql_test_in_memory_error_content {name sql text} {
+    expect_error $name :memory: $sql $text 1
+}
+
+proc do_execsql_test_in_memory_any_error {name sql} {
+    expect_error $name :memory: $sql {.}
 }
