@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 
 import type { RegressionFormat } from './detect-format.js';
 import { renderSqlTest } from './sqltest.js';
-import { renderTclTest, type ExpectedForm } from './tcl.js';
+import { renderTclTest, tclExecHazard, type ExpectedForm } from './tcl.js';
 
 export interface RegressionFileInput {
   format: RegressionFormat;
@@ -28,7 +28,7 @@ export interface RegressionFile {
   mode: number;
 }
 
-/** The test name cannot be used as a file name. */
+/** The test name cannot be used as a file name, or the SQL cannot be carried safely. */
 export class RegressionFileError extends Error {
   override name = 'RegressionFileError';
 }
@@ -51,6 +51,8 @@ export function regressionTestFile(input: RegressionFileInput): RegressionFile {
     throw new RegressionFileError(`unsafe test name ${JSON.stringify(testName)}`);
   const location = input.panicLocation === undefined ? {} : { panicLocation: input.panicLocation };
   const tcl = (fallbackReason?: string): RegressionFile => {
+    const hazard = tclExecHazard(input.sql);
+    if (hazard) throw new RegressionFileError(hazard);
     const fileName = `${testName}.test`;
     return {
       format: 'tcl',

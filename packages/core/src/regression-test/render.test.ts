@@ -192,6 +192,13 @@ describe('regressionTestFile', () => {
     expect(f.fallbackReason).toMatch(/macros/);
   });
 
+  it('refuses SQL that Tcl exec would read as a redirection', () => {
+    for (const sql of ['>/tmp/x', '  < /etc/passwd', '|cat', '2>/tmp/y', '&']) {
+      expect(() => regressionTestFile({ ...base, format: 'tcl', sql })).toThrow(/redirection/);
+    }
+    expect(regressionTestFile({ ...base, format: 'tcl', sql: 'SELECT 1 < 2 | 3;' }).format).toBe('tcl');
+  });
+
   it('refuses test names that could leave the directory', () => {
     for (const testName of ['../x', 'a/b', '', '.hidden', 'a b']) {
       expect(() => regressionTestFile({ ...base, format: 'tcl', names: { testName } })).toThrow(

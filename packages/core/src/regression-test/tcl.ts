@@ -47,12 +47,28 @@ function commentSafe(text: string): string {
 }
 
 /**
+ * Turso's harness passes the (trimmed) SQL to `exec` as one argument, and `exec` reads an argument starting
+ * with `<`, `>`, `|` or `2>` (or equal to `&`) as a redirection, which a hostile panic row could use to
+ * read or truncate files on the runner. Such text is not SQL anyway (SQLite rejects it at the first
+ * character), so the renderer refuses it rather than change it.
+ */
+export function tclExecHazard(sql: string): string | undefined {
+  const trimmed = sql.trim();
+  if (/^(?:[<>|]|2>)/.test(trimmed) || trimmed === '&') {
+    return `SQL starting with ${JSON.stringify(trimmed.slice(0, 2))} would be read as a Tcl exec redirection by the harness`;
+  }
+  return undefined;
+}
+
+/**
  * A Turso `tester.tcl` test file (`#!/usr/bin/env tclsh`, mode 0755) running the SQL once against `db` and
  * comparing exact output. Turso's harness reads `expected_outputs` as a Tcl *list* joined with `\n`, so
  * (in `list` form) rows that are not plain tokens are emitted as one list element each: rows containing
- * spaces stay intact.
+ * spaces stay intact. Throws on SQL `tclExecHazard` refuses.
  */
 export function renderTclTest(input: TclTestInput): string {
+  const hazard = tclExecHazard(input.sql);
+  if (hazard) throw new Error(hazard);
   const name = SIMPLE_NAME.test(input.testName) ? input.testName : tclWord(input.testName);
   const lines = [
     '#!/usr/bin/env tclsh',
