@@ -26,6 +26,8 @@ interface StepExecution {
   outputs: Record<string, string>;
   exitCode?: number | null;
   timedOut: boolean;
+  /** Killed because the job was cancelled. */
+  cancelled?: boolean;
   error?: string;
 }
 
@@ -218,8 +220,14 @@ async function runProcess(
     summary: files.summary,
     exitCode: result.exitCode,
     timedOut: result.timedOut,
+    cancelled: result.aborted && !result.timedOut,
     ...(error ? { error } : {}),
   };
+}
+
+/** A step killed by the job's cancellation is `cancelled` (not failed), as on GitHub. */
+function statusOf(exec: StepExecution): StepStatus {
+  return exec.ok ? 'success' : exec.cancelled ? 'cancelled' : 'failure';
 }
 
 function nodeActionEnv(action: LocalNodeAction, inputs: Record<string, string>): Record<string, string> {
@@ -400,7 +408,7 @@ export async function runStep(leg: LegContext, step: StepModel): Promise<StepRun
         cwd,
         processEnv(leg, actionName, stepEnv, files, {}),
       );
-      return finish(exec.ok ? 'success' : 'failure', exec, continueOnError);
+      return finish(statusOf(exec), exec, continueOnError);
     }
 
     const uses = step.uses!;
@@ -426,7 +434,7 @@ export async function runStep(leg: LegContext, step: StepModel): Promise<StepRun
           state: exec.state,
         });
       }
-      return finish(exec.ok ? 'success' : 'failure', exec, continueOnError);
+      return finish(statusOf(exec), exec, continueOnError);
     }
 
     const overrides = state.options.actionOverrides;
@@ -522,8 +530,8 @@ export async function runPostStep(leg: LegContext, post: PostStep): Promise<Step
     env,
   );
   if (exec.error) processor.note(`##[error]${exec.error}`);
-  const status: StepStatus = exec.ok ? 'success' : 'failure';
-  if (!exec.ok) leg.status = 'failure';
+  const status = statusOf(exec);
+  if (status === 'failure') leg.status = 'failure';
   return {
     ...base,
     outcome: status,
