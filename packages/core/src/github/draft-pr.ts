@@ -24,9 +24,21 @@ export const draftPrInputSchema = z.object({
 });
 export type DraftPrInput = z.input<typeof draftPrInputSchema>;
 
-export type DraftPrResult =
-  | { dryRun: false; number: number; url: string; created: boolean; warnings: string[] }
-  | { dryRun: true; number: null; url: null; created: false; warnings: string[] };
+export interface DraftPrOpened {
+  dryRun: false;
+  number: number;
+  url: string;
+  created: boolean;
+  warnings: string[];
+}
+export interface DraftPrDryRun {
+  dryRun: true;
+  number: null;
+  url: null;
+  created: false;
+  warnings: string[];
+}
+export type DraftPrResult = DraftPrOpened | DraftPrDryRun;
 
 export interface DraftPrOptions {
   retry?: Partial<RetryPolicy>;
@@ -56,6 +68,14 @@ export function parseReviewers(spec: string): ReviewerRequest {
  * Opens the draft PR for `head`, or updates the title/body of the open one for that branch so a re-run
  * never opens a second PR. Reviewer and label failures are warnings: the PR itself is what matters.
  */
+export async function openOrUpdateDraftPr(
+  input: DraftPrInput & { dryRun?: false },
+  options?: DraftPrOptions,
+): Promise<DraftPrOpened>;
+export async function openOrUpdateDraftPr(
+  input: DraftPrInput,
+  options?: DraftPrOptions,
+): Promise<DraftPrResult>;
 export async function openOrUpdateDraftPr(
   input: DraftPrInput,
   options: DraftPrOptions = {},

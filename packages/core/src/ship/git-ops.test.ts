@@ -6,6 +6,7 @@ import { commitMessage } from './commit-message.js';
 import {
   applyPatchToBase,
   commitSquashed,
+  fetchBranch,
   gitAuthEnv,
   pushBranch,
   PushRejectedError,
@@ -218,6 +219,16 @@ describe('pushBranch / remoteBranchSha', () => {
       pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/panic-b', expectedRemoteSha: null }),
     ).rejects.toBeInstanceOf(PushRejectedError);
     expect(await remoteBranchSha(repo.origin, 'fix/panic-b')).toBe(humanSha);
+  });
+
+  it('looks up and fetches remote branches (object form as well)', async () => {
+    expect(await remoteBranchSha({ remote: repo.origin, branch: 'main', cwd: repo.work })).toBe(repo.base);
+    expect(await remoteBranchSha({ remote: repo.origin, branch: 'nope' })).toBeNull();
+    const moved = await moveMain(repo, { 'a.rs': withLine(1, 'upstream') });
+    await git(repo.work, ['push', '-q', 'origin', 'main']);
+    await git(repo.work, ['checkout', '-q', '--detach', repo.base]);
+    expect(await fetchBranch({ repoDir: repo.work, remote: repo.origin, branch: 'main' })).toBe(moved);
+    await expect(fetchBranch({ repoDir: repo.work, remote: repo.origin, branch: 'nope' })).rejects.toThrow();
   });
 
   it('rejects option-like and invalid names', async () => {

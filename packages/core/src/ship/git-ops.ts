@@ -171,24 +171,58 @@ export async function commitSquashed(opts: CommitOptions): Promise<string> {
   return gitOk(opts.repoDir, ['rev-parse', 'HEAD']);
 }
 
+export interface RemoteBranchQuery {
+  remote: string;
+  branch: string;
+  cwd?: string;
+  token?: string;
+}
+
 /** The sha `branch` points at on `remote`, or null when the branch does not exist there. */
+export async function remoteBranchSha(query: RemoteBranchQuery): Promise<string | null>;
 export async function remoteBranchSha(
   remote: string,
   branch: string,
+  opts?: { cwd?: string; token?: string },
+): Promise<string | null>;
+export async function remoteBranchSha(
+  remoteOrQuery: string | RemoteBranchQuery,
+  branchArg?: string,
   opts: { cwd?: string; token?: string } = {},
 ): Promise<string | null> {
-  assertNotOption(remote, 'remote');
-  const ref = `refs/heads/${branch}`;
+  const q: RemoteBranchQuery =
+    typeof remoteOrQuery === 'string'
+      ? { remote: remoteOrQuery, branch: branchArg ?? '', ...opts }
+      : remoteOrQuery;
+  assertNotOption(q.remote, 'remote');
+  const ref = `refs/heads/${q.branch}`;
   const out = await gitOk(
-    opts.cwd ?? process.cwd(),
-    ['ls-remote', '--heads', remote, ref],
-    gitAuthEnv(remote, opts.token),
+    q.cwd ?? process.cwd(),
+    ['ls-remote', '--heads', q.remote, ref],
+    gitAuthEnv(q.remote, q.token),
   );
   for (const line of out.split('\n')) {
     const [sha, name] = line.split('\t');
     if (name === ref && sha) return sha;
   }
   return null;
+}
+
+/** Fetches `branch` from `remote` (a URL or path; token via the environment) and returns its sha. */
+export async function fetchBranch(opts: {
+  repoDir: string;
+  remote: string;
+  branch: string;
+  token?: string;
+}): Promise<string> {
+  assertNotOption(opts.remote, 'remote');
+  await assertBranchName(opts.repoDir, opts.branch);
+  await gitOk(
+    opts.repoDir,
+    ['fetch', '-q', '--no-tags', opts.remote, `refs/heads/${opts.branch}`],
+    gitAuthEnv(opts.remote, opts.token),
+  );
+  return gitOk(opts.repoDir, ['rev-parse', '--verify', 'FETCH_HEAD^{commit}']);
 }
 
 export class PushRejectedError extends Error {

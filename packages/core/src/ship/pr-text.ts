@@ -28,13 +28,30 @@ export const prBodyInputSchema = z.object({
   costUsd: z.record(z.string(), z.number()).optional(),
   /** Milliseconds per phase. */
   durationsMs: z.record(z.string(), z.number()).optional(),
+  /** Per-phase reports (as in the artifact summary); merged with costUsd/durationsMs into one table. */
+  phases: z
+    .record(
+      z.string(),
+      z
+        .object({
+          outcome: z.string().optional(),
+          attempts: z.number().optional(),
+          durationMs: z.number().optional(),
+          costUsd: z.number().optional(),
+        })
+        .optional(),
+    )
+    .optional(),
+  /** Repo-relative path of the regression test added by the fix. */
+  regressionTest: z.string().optional(),
   runUrl: z.string().optional(),
   branch: z.string(),
   baseCommit: z.string(),
 });
 export type PrBodyInput = z.input<typeof prBodyInputSchema>;
 
-export function prTitle(input: { location: string; slug?: string }): string {
+/** `message` is accepted for callers' convenience; the title names the location only (it identifies the panic). */
+export function prTitle(input: { location: string; slug?: string; message?: string }): string {
   const location = oneLine(input.location);
   return location
     ? subjectLine('fix: panic at ', location, PR_TITLE_MAX)
@@ -60,6 +77,7 @@ function render(a: z.output<typeof prBodyInputSchema>, caps: Caps): string {
   const sql = Array.isArray(a.sqlStatements) ? a.sqlStatements.join('\n') : (a.sqlStatements ?? '');
   if (sql.trim()) out.push('**SQL statements:**', '', codeBlock(cut(sql, caps.sql), 'sql'), '');
   const seed = a.failingSeed === null || a.failingSeed === undefined ? '' : String(a.failingSeed);
+  if (a.regressionTest) out.push(`**Regression test:** ${inline(a.regressionTest)}`, '');
   out.push(`**Failing seed:** ${seed ? `\`${oneLine(seed).replace(/`/g, '')}\`` : '_none_'}`, '');
 
   const prose = (title: string, text: string | undefined, cap: number) => {
@@ -81,18 +99,38 @@ function render(a: z.output<typeof prBodyInputSchema>, caps: Caps): string {
     out.push('');
   }
 
-  const phases = [...new Set([...Object.keys(a.costUsd ?? {}), ...Object.keys(a.durationsMs ?? {})])];
-  if (phases.length > 0) {
-    out.push('## Cost and time', '', '| Phase | Cost (USD) | Duration |', '| --- | --- | --- |');
+  const rows = new Map<string, { outcome?: string; attempts?: number; cost?: number; durationMs?: number }>();
+  const row = (phase: string) => rows.get(phase) ?? rows.set(phase, {}).get(phase)!;
+  for (const [phase, report] of Object.entries(a.phases ?? {})) {
+    if (!report) continue;
+    Object.assign(row(phase), {
+      outcome: report.outcome,
+      attempts: report.attempts,
+      cost: report.costUsd,
+      durationMs: report.durationMs,
+    });
+  }
+  for (const [phase, cost] of Object.entries(a.costUsd ?? {})) row(phase).cost = cost;
+  for (const [phase, ms] of Object.entries(a.durationsMs ?? {})) row(phase).durationMs = ms;
+  if (rows.size > 0) {
+    out.push(
+      '## Cost and time',
+      '',
+      '| Phase | Outcome | Attempts | Cost (USD) | Duration |',
+      '| --- | --- | --- | --- | --- |',
+    );
     let total = 0;
-    for (const phase of phases) {
-      const cost = a.costUsd?.[phase];
-      if (cost !== undefined) total += cost;
+    let anyCost = false;
+    for (const [phase, r] of rows) {
+      if (r.cost !== undefined) {
+        total += r.cost;
+        anyCost = true;
+      }
       out.push(
-        `| ${inline(phase)} | ${cost === undefined ? '' : cost.toFixed(2)} | ${formatDuration(a.durationsMs?.[phase])} |`,
+        `| ${inline(phase)} | ${r.outcome ? inline(r.outcome) : ''} | ${r.attempts ?? ''} | ${r.cost === undefined ? '' : r.cost.toFixed(2)} | ${formatDuration(r.durationMs)} |`,
       );
     }
-    if (a.costUsd) out.push(`| **total** | ${total.toFixed(2)} | |`);
+    if (anyCost) out.push(`| **total** | | | ${total.toFixed(2)} | |`);
     out.push('');
   }
 

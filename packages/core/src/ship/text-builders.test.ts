@@ -99,6 +99,8 @@ describe('prBody / prTitle', () => {
       ],
     },
     costUsd: { reproduce: 1.25, fix: 2.5 },
+    phases: { reproduce: { outcome: 'passed', attempts: 2, durationMs: 1, costUsd: 9 }, fixing: undefined },
+    regressionTest: 'testing/panic_x.test',
     durationsMs: { reproduce: 60_000, fix: 90_000 },
     runUrl: 'https://github.com/o/r/actions/runs/1',
     branch: 'fix/panic-core-vdbe-execute-rs-1234',
@@ -119,7 +121,10 @@ describe('prBody / prTitle', () => {
     expect(body).toContain('@\u200borg');
     expect(body).toContain('\\#123');
     expect(body).toContain('| full suite | ❌ failed | 3 min 20 s | failed\\: a \\| b next |');
-    expect(body).toContain('| **total** | 3.75 | |');
+    expect(body).toContain('| reproduce | passed | 2 | 1.25 | 60.0 s |');
+    expect(body).toContain('| fix |  |  | 2.50 | 90.0 s |');
+    expect(body).toContain('| **total** | | | 3.75 | |');
+    expect(body).toContain('**Regression test:** testing\\/panic\\_x\\.test');
     expect(body).toContain('[Workflow run](https://github.com/o/r/actions/runs/1)');
     expect(body).toContain('`18446744073709551615`');
   });
