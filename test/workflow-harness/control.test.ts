@@ -112,4 +112,53 @@ describe('runWorkflow: cancellation, timeouts, step events, copied workspaces', 
     );
     expect(existsSync(path.join(workspace, 'actions', 'emit-matrix', 'main.js'))).toBe(true);
   });
+
+  it('gives every run a fresh RUNNER_TEMP and fresh artifacts even when the directories are shared', async () => {
+    const { repoRoot, workDir, file } = await repoWithWorkflow(
+      [
+        'on:',
+        '  workflow_dispatch:',
+        '    inputs:',
+        '      extra:',
+        '        type: boolean',
+        'jobs:',
+        '  up:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - shell: bash',
+        '        env:',
+        '          EXTRA: ${{ inputs.extra }}',
+        '        run: |',
+        '          mkdir -p "$RUNNER_TEMP/out" && echo main > "$RUNNER_TEMP/out/main.txt"',
+        '          if [ "$EXTRA" = true ]; then echo stale > "$RUNNER_TEMP/out/stale.txt"; fi',
+        `      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02`,
+        '        with:',
+        '          name: out',
+        '          path: ${{ runner.temp }}/out',
+        '',
+      ].join('\n'),
+    );
+    const shared = {
+      workflowFile: file,
+      repoRoot,
+      event: 'workflow_dispatch' as const,
+      runnerTemp: path.join(workDir, 'temp'),
+      artifactsDir: path.join(workDir, 'artifacts'),
+    };
+    const first = await runWorkflow({
+      ...shared,
+      workDir: path.join(workDir, 'one'),
+      inputs: { extra: true },
+    });
+    expect(first.artifacts).toEqual(['out']);
+    expect(existsSync(path.join(shared.artifactsDir, 'out', 'stale.txt'))).toBe(true);
+    const second = await runWorkflow({
+      ...shared,
+      workDir: path.join(workDir, 'two'),
+      inputs: { extra: false },
+    });
+    expect(second.conclusion).toBe('success');
+    expect(existsSync(path.join(shared.artifactsDir, 'out', 'main.txt'))).toBe(true);
+    expect(existsSync(path.join(shared.artifactsDir, 'out', 'stale.txt'))).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const INVALID_NAME = /["<>:|*?\r\n\\/]/;
@@ -45,6 +45,8 @@ export class ArtifactStore {
       if (files.length === 0) return { id: 0, files: [] };
       const root = await commonAncestor(request.paths);
       const target = path.join(this.root, request.name);
+      // Artifacts belong to one run: stale contents (an earlier run sharing the directory, or an overwrite) go.
+      await rm(target, { recursive: true, force: true });
       await mkdir(target, { recursive: true });
       for (const file of files) {
         const relative = path.relative(root, file);

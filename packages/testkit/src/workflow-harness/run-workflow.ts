@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactStore } from './artifact-store.js';
 import { builtinActions } from './builtin-actions.js';
@@ -79,6 +79,7 @@ export async function runWorkflow(input: RunWorkflowOptions): Promise<WorkflowRu
     jobOrder,
     workDir: options.workDir,
     artifactsDir: options.artifactsDir,
+    artifacts: state.artifacts.names(),
     eventPath: state.event.path,
     ...(permissions !== undefined ? { permissions } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
@@ -373,6 +374,8 @@ async function runLeg(
   const workspace =
     options.checkout.mode === 'repo-root' ? options.repoRoot : path.join(options.workDir, 'workspaces', slot);
   const toolCache = path.join(options.workDir, 'tool-cache');
+  // The runner empties RUNNER_TEMP for every job: a second run must not see the first run's files.
+  await rm(runnerTemp, { recursive: true, force: true });
   await Promise.all([runnerTemp, workspace, toolCache].map((dir) => mkdir(dir, { recursive: true })));
 
   const cancel = new AbortController();

@@ -80,6 +80,8 @@ export interface WorkflowRunResult {
   jobOrder: string[];
   workDir: string;
   artifactsDir: string;
+  /** Names of the artifacts this run uploaded (the directory may hold older runs' too). */
+  artifacts: string[];
   eventPath: string;
   permissions?: unknown;
   concurrency?: unknown;
