@@ -1,17 +1,19 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /**
- * A tool result: `structuredContent` for programs, and the same JSON after a one-line summary in the
- * text block, which is what an agent actually reads.
+ * A tool result: `structuredContent`, and a text block with a one-line summary and the same JSON.
+ * The summary is also the first field of `structuredContent`: Claude Code 2.1 shows the model the
+ * structured JSON instead of the text when a successful result has both.
  */
 export function toolResult(
   summary: string,
   structured: Record<string, unknown>,
   isError = false,
 ): CallToolResult {
+  const withSummary = { summary, ...structured };
   return {
-    content: [{ type: 'text', text: `${summary}\n\n${JSON.stringify(structured, null, 2)}` }],
-    structuredContent: structured,
+    content: [{ type: 'text', text: `${summary}\n\n${JSON.stringify(withSummary, null, 2)}` }],
+    structuredContent: withSummary,
     ...(isError ? { isError: true } : {}),
   };
 }
