@@ -347,6 +347,31 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
   });
 });
 
+describe.each(available)('stat cache in a %s sandbox', (backend: SandboxBackendName) => {
+  test('a same-size edit with an mtime in the same second as the indexed one still reaches the patch', async () => {
+    // With core.checkStat=minimal git compares whole-second mtimes and sizes only, and misses this edit.
+    const dir = path.join(reposDir, `stat-${backend}`);
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'value.txt'), 'value 1\n');
+    execFileSync('touch', ['-d', '2020-01-01 00:00:00.100000000', path.join(dir, 'value.txt')]);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'base');
+    const sha = git(dir, 'rev-parse', 'HEAD').trim();
+    const config = sandboxSchema.parse({ backend, workDir });
+    const sandbox = await createSandbox(config, {
+      baseRepo: dir,
+      baseSha: sha,
+      id: uniqueId(`stat-${backend}`),
+      log: () => undefined,
+    });
+    await run(sandbox, ['sed', '-i', 's/1/2/', 'value.txt']);
+    await run(sandbox, ['touch', '-d', '2020-01-01 00:00:00.700000000', 'value.txt']);
+    expect(await changedPaths(sandbox)).toEqual(['value.txt']);
+    await sandbox.destroy();
+  });
+});
+
 /** A zero-dependency cargo package, built once in the base so its target/ exists (ignored, as in Turso). */
 function makeCargoBase(dir: string): { dir: string; sha: string } {
   mkdirSync(path.join(dir, 'src'), { recursive: true });

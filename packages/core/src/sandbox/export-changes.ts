@@ -56,10 +56,12 @@ export function parseNameStatus(raw: Buffer): ChangedFile[] {
  * Copies the sandbox's index to a private file first (keeps git's stat cache, so unchanged files are
  * not re-read — re-reading would copy every file up under agentfs). The agent's own index is never
  * touched: exporting mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them.
+ * `cp -p` keeps the index's mtime: git's racy-entry check compares file mtimes with it, and a fresh
+ * mtime would make a same-size edit in the same second as the last index write look unchanged.
  * Fixed script; the destination arrives as a positional parameter.
  */
 export const COPY_INDEX_SCRIPT =
-  'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -- "$src" "$1"; fi';
+  'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -p -- "$src" "$1"; fi';
 
 async function insideOrThrow(
   sandbox: Sandbox,

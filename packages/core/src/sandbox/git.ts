@@ -44,14 +44,19 @@ export function pipelineGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   return trustAllDirectories(env);
 }
 
-/** Options that keep repository config and hooks from running code or reshaping output during our own calls. */
+/**
+ * Options that keep repository config and hooks from running code or reshaping output during our own calls.
+ * `checkStat=default` on purpose: `minimal` ignores mtime nanoseconds, so a same-size edit made within
+ * the second an index entry was recorded looks unchanged and silently drops out of the patch (seen in
+ * the overlay suite). Under agentfs this costs a re-read (copy-up) of files whose inode looks new.
+ */
 export const PIPELINE_GIT_OPTIONS = [
   '-c',
   'core.hooksPath=/dev/null',
   '-c',
   'core.fsmonitor=false',
   '-c',
-  'core.checkStat=minimal',
+  'core.checkStat=default',
   '-c',
   'core.autocrlf=false',
   '-c',
