@@ -96,4 +96,29 @@ describe('regression tests on the example target', () => {
       expect(checkRegressionOutcome(after, panic.panic_location), after.tail).toEqual({ kind: 'passed' });
     },
   );
+
+  it("carries awkward rows through the target's real tester.tcl (run against sqlite3)", async () => {
+    const { repo } = await materialiseTarget();
+    dirs.push(dirname(repo));
+    const sql = "SELECT 'a b', '{x}'; SELECT ''; SELECT '$y [z] \\ \"q\"', NULL;";
+    const oracle = await oracleExpected(sql, { timeoutMs: 20_000 });
+    if (!oracle.available) throw new Error(oracle.reason);
+    expect(oracle.output).toBe('a b|{x}\n\n$y [z] \\ "q"|');
+    const file = regressionTestFile({
+      format: 'tcl',
+      target: TARGET,
+      names: { testName: 'panic-awkward-rows' },
+      sql,
+      expected: oracle.output,
+      expectedForm: tclExpectedForm(await readFile(join(repo, 'testing', 'tester.tcl'), 'utf8')),
+    });
+    await writeFile(join(repo, file.relativePath), file.content, { mode: file.mode });
+    const run = await runCommand({
+      argv: ['tclsh', file.relativePath],
+      cwd: repo,
+      env: { ...ENV, SQLITE_EXEC: 'sqlite3' },
+    });
+    expect(run.exitCode, run.tail).toBe(0);
+    expect(checkRegressionOutcome(run, 'core/a.rs:1:1')).toEqual({ kind: 'passed' });
+  });
 });

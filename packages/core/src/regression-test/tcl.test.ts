@@ -218,6 +218,10 @@ describe('tclExpectedForm', () => {
   it('is list when the proc joins its expected argument, text otherwise', () => {
     expect(tclExpectedForm(FAKE_TESTER)).toBe('list');
     expect(tclExpectedForm(FAKE_TEXT_TESTER)).toBe('text');
+    // The join may live in a helper proc, as in the example target's harness.
+    const helper =
+      'proc check {e} { set e [join $e "\\n"] }\nproc do_execsql_test_on_specific_db {db n s e} { check $e }';
+    expect(tclExpectedForm(helper)).toBe('list');
   });
 });
 
