@@ -26,6 +26,26 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>> {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
             }
+        } else if c == '0' && matches!(chars.get(i + 1), Some('x' | 'X')) {
+            // A hex integer: at most 16 significant digits, the 64 bits read as two's complement
+            // (SQLite's 0xffffffffffffffff is -1).
+            let start = i + 2;
+            i = start;
+            while i < chars.len() && chars[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            if digits.is_empty() {
+                return Err(LimboError::Parse("unrecognized token: \"0x\"".into()));
+            }
+            if digits.trim_start_matches('0').len() > 16 {
+                return Err(LimboError::Parse(format!("hex literal too big: 0x{digits}")));
+            }
+            let mut value: i64 = 0;
+            for d in digits.chars() {
+                value = value * 16 + i64::from(d.to_digit(16).unwrap_or(0));
+            }
+            tokens.push(Token::Integer(value));
         } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {

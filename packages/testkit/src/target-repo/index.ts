@@ -14,7 +14,7 @@ const EXCLUDED = new Set(['target', '.bugbase', 'simulator-output', 'simulator.l
 
 const plantedPanicSchema = z.object({
   id: z.string(),
-  kind: z.enum(['assert', 'unwrap', 'index', 'unimplemented']),
+  kind: z.enum(['assert', 'unwrap', 'index', 'overflow', 'unimplemented']),
   panic_location: z.string(),
   panic_message: z.string(),
   sql_statements: z.string(),
