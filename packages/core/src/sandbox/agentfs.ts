@@ -131,9 +131,9 @@ export class AgentfsSandbox extends SandboxBase {
     base: BaseRepo,
     id: string,
     rootDir: string,
-    opts: { agentfsPath: string; home: string; allowPaths?: readonly string[] },
+    opts: { agentfsPath: string; home: string; allowPaths?: readonly string[]; checkClean?: boolean },
   ): Promise<AgentfsSandbox> {
-    await assertBaseUsableAsLowerLayer(base, 'agentfs');
+    await assertBaseUsableAsLowerLayer(base, 'agentfs', { checkClean: opts.checkClean });
     const home = path.resolve(opts.home);
     const scratchDir = path.join(rootDir, 'scratch');
     const allowPaths = agentfsAllowedPaths(home, scratchDir, opts.allowPaths);

@@ -49,13 +49,16 @@ export async function createSandbox(
 
   switch (detection.backend) {
     case 'overlay':
-      return OverlaySandbox.create(base, options.id, rootDir);
+      return OverlaySandbox.create(base, options.id, rootDir, {
+        checkClean: options.baseVerifiedClean !== true,
+      });
     case 'worktree':
       return WorktreeSandbox.create(base, options.id, rootDir);
     case 'agentfs':
       return AgentfsSandbox.create(base, options.id, rootDir, {
         agentfsPath: config.agentfsPath,
         home,
+        checkClean: options.baseVerifiedClean !== true,
         ...(options.allowPaths ? { allowPaths: options.allowPaths } : {}),
       });
   }

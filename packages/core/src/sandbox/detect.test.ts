@@ -108,9 +108,15 @@ describe('createSandbox rejects bad input clearly', () => {
     const o = { ...opts, baseRepo: repo.dir, baseSha: repo.sha, id: 'ok' };
     writeFileSync(path.join(repo.dir, 'untracked.txt'), 'x');
     await expect(createSandbox(overlay, o)).rejects.toThrow(/uncommitted changes \(\?\? untracked.txt\)/);
+    // A caller that verified the base (once per job) skips the O(tree) status: its word is taken.
+    const vouched = await createSandbox(overlay, { ...o, baseVerifiedClean: true });
+    await vouched.destroy();
     rmSync(path.join(repo.dir, 'untracked.txt'));
     git(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'next');
     await expect(createSandbox(overlay, o)).rejects.toThrow(/not at the base commit/);
+    await expect(createSandbox(overlay, { ...o, baseVerifiedClean: true })).rejects.toThrow(
+      /not at the base commit/,
+    );
 
     const linked = path.join(tmp, 'linked');
     git(repo.dir, 'worktree', 'add', '-q', '--detach', linked, repo.sha);

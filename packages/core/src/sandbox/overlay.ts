@@ -72,8 +72,13 @@ export class OverlaySandbox extends SandboxBase {
     this.layers = layers;
   }
 
-  static async create(base: BaseRepo, id: string, rootDir: string): Promise<OverlaySandbox> {
-    await assertBaseUsableAsLowerLayer(base, 'overlay');
+  static async create(
+    base: BaseRepo,
+    id: string,
+    rootDir: string,
+    opts: { checkClean?: boolean } = {},
+  ): Promise<OverlaySandbox> {
+    await assertBaseUsableAsLowerLayer(base, 'overlay', opts);
     const layers = overlayLayers(base.dir, rootDir);
     for (const [label, dir] of Object.entries(layers)) assertOverlaySafePath(label, dir);
     const scratchDir = path.join(rootDir, 'scratch');

@@ -24,6 +24,11 @@ export interface CreateSandboxOptions {
   allowPaths?: readonly string[];
   /** Where the backend choice and its caveats are reported (stderr by default). */
   log?: (message: string) => void;
+  /**
+   * The caller already checked that the base working tree is clean (e.g. preflight, once per job):
+   * skip that O(tree) `git status`. HEAD, `.git` and ownership are still checked (constant time).
+   */
+  baseVerifiedClean?: boolean;
 }
 
 export interface WrapOptions {
