@@ -38,6 +38,7 @@ describe('buildAgentEnv', () => {
       MY_SETTING: 'x',
       IS_SANDBOX: '1',
       DISABLE_AUTOUPDATER: '1',
+      MCP_CONNECTION_NONBLOCKING: '0',
     });
   });
 });

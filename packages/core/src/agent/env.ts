@@ -42,6 +42,8 @@ const ALLOWED_NAMES = new Set([
   'DISABLE_TELEMETRY',
   'DISABLE_ERROR_REPORTING',
   'IS_SANDBOX',
+  'MCP_TIMEOUT',
+  'MCP_TOOL_TIMEOUT',
 ]);
 
 /** Model access and Claude Code settings (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_OAUTH_TOKEN …). */
@@ -81,5 +83,8 @@ export function buildAgentEnv(
   // --dangerously-skip-permissions refuses to run as root unless told it is sandboxed.
   env.IS_SANDBOX = '1';
   env.DISABLE_AUTOUPDATER = '1';
+  // Claude Code 2.1 connects MCP servers in the background by default, so a fast first turn finds
+  // no panic-fix tools ("still connecting"); headless runs must wait for them.
+  env.MCP_CONNECTION_NONBLOCKING = '0';
   return env;
 }

@@ -19,7 +19,7 @@ import { TranscriptWriter } from './transcript.js';
 export type AgentWrap = (
   argv: readonly string[],
   context: { env: Record<string, string> },
-) => { argv: readonly string[]; cwd: string; env: Record<string, string> };
+) => { argv: readonly string[]; cwd: string; env: NodeJS.ProcessEnv };
 
 /** The part of the budget clock the runner needs (`startBudgetClock()` provides it). */
 export interface AgentClock {
@@ -48,12 +48,18 @@ export interface RunAgentOptions {
   sourceEnv?: NodeJS.ProcessEnv;
   /** Scratch directory (outside the repo) for the MCP config and, by default, the transcript. */
   workDir?: string;
+  /** Where the MCP config goes when it must differ from workDir (e.g. the sandbox's scratch dir). */
+  mcpConfigDir?: string;
   transcriptFile?: string;
   transcriptLimitBytes?: number;
   /** Every stream-json event as it arrives (e.g. for log groups). */
   onEvent?: (event: StreamEvent) => void;
   /** Compact human-readable lines. */
   onSummary?: (line: string) => void;
+  /** Same lines as onSummary (kept for callers written against that name). */
+  onLine?: (line: string) => void;
+  /** Stops the agent like an exhausted budget (outcome `crashed`, reason "stopped by the caller"). */
+  signal?: AbortSignal;
 }
 
 export type AgentOutcome = 'success' | 'agent_error' | 'budget_exceeded' | 'crashed' | 'no_result';
@@ -121,7 +127,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const clock = options.clock ?? monotonicClock();
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), 'panic-fix-agent-')));
-  const mcpConfigFile = path.join(workDir, 'mcp-config.json');
+  const mcpConfigFile = path.join(options.mcpConfigDir ?? workDir, 'mcp-config.json');
   await writeMcpConfig(mcpConfigFile, options.mcpServer);
   const transcript = new TranscriptWriter(
     options.transcriptFile ?? path.join(workDir, 'transcript.jsonl'),
@@ -150,7 +156,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   let budgetExceeded = false;
   let spawnError: string | undefined;
   const stderr = new TailBuffer(16 * 1024);
-  const emit = (line: string) => options.onSummary?.(line);
+  const emit = (line: string) => {
+    try {
+      options.onSummary?.(line);
+      options.onLine?.(line);
+    } catch {
+      // A logging callback must not break the run.
+    }
+  };
 
   const lines = new LineSplitter((line) => {
     const event = parseStreamLine(line);
@@ -167,10 +180,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     }
     try {
       options.onEvent?.(event);
-      for (const summary of summariseEvent(event)) emit(summary);
     } catch {
       // A logging callback must not break the run.
     }
+    for (const summary of summariseEvent(event)) emit(summary);
   });
 
   const child = spawn(program, args, {
@@ -191,6 +204,16 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   let budgetTimer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let aborted = false;
+  const stop = () => {
+    killGroup('SIGTERM');
+    killTimer ??= setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+  };
+  const onAbort = () => {
+    aborted = true;
+    emit('stopped by the caller: stopping the agent');
+    stop();
+  };
   // Re-armed at the remaining budget: time inside excluded runs does not count, so reaching the
   // first deadline only means "check again".
   const armBudget = () => {
@@ -198,13 +221,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     if (remaining <= 0) {
       budgetExceeded = true;
       emit(`budget of ${options.budgetMs} ms exhausted: stopping the agent`);
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+      stop();
       return;
     }
     budgetTimer = setTimeout(armBudget, Math.max(remaining, 50));
   };
   armBudget();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
 
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => lines.push(chunk));
@@ -226,12 +250,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const endedAt = clock.now();
   if (budgetTimer) clearTimeout(budgetTimer);
   if (killTimer) clearTimeout(killTimer);
+  options.signal?.removeEventListener('abort', onAbort);
   killGroup('SIGKILL');
   lines.flush();
   const transcriptTruncated = transcript.isTruncated;
   await transcript.close();
 
-  const { outcome, reason } = classify({ resultEvent, budgetExceeded, spawnError, exitCode, signal });
+  const { outcome, reason } = classify({
+    resultEvent,
+    budgetExceeded,
+    aborted,
+    spawnError,
+    exitCode,
+    signal,
+  });
   emit(`agent ${outcome}: ${reason}`);
   return {
     outcome,
@@ -255,6 +287,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 export function classify(state: {
   resultEvent: ResultEvent | undefined;
   budgetExceeded: boolean;
+  aborted?: boolean;
   spawnError: string | undefined;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -264,6 +297,7 @@ export function classify(state: {
     return { outcome: 'success', reason: `finished after ${resultEvent.num_turns ?? '?'} turns` };
   }
   if (budgetExceeded) return { outcome: 'budget_exceeded', reason: 'agent time budget exhausted' };
+  if (state.aborted) return { outcome: 'crashed', reason: 'stopped by the caller' };
   if (resultEvent) {
     const detail = resultEvent.result ? `: ${resultEvent.result.slice(0, 300)}` : '';
     return { outcome: 'agent_error', reason: `result ${resultEvent.subtype}${detail}` };
