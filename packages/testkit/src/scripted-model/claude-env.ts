@@ -9,7 +9,9 @@ export const CLAUDE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'claude')
 /**
  * Environment that points the real CLI at a scripted model: a dummy key, a private HOME, no
  * telemetry or update checks, no retries (each retry would consume a script turn), and IS_SANDBOX
- * so `--dangerously-skip-permissions` is accepted as root.
+ * so `--dangerously-skip-permissions` is accepted as root. MCP_CONNECTION_NONBLOCKING=0 makes the CLI
+ * wait for MCP servers before the first turn (by default it connects them in the background, and a
+ * scripted first turn calling an MCP tool would get "still connecting").
  */
 export function claudeEnvFor(modelUrl: string, home: string): Record<string, string> {
   return {
@@ -20,6 +22,7 @@ export function claudeEnvFor(modelUrl: string, home: string): Record<string, str
     CLAUDE_CODE_MAX_RETRIES: '0',
     DISABLE_AUTOUPDATER: '1',
     IS_SANDBOX: '1',
+    MCP_CONNECTION_NONBLOCKING: '0',
   };
 }
 
