@@ -9,6 +9,8 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  statSync,
   realpathSync,
   rmSync,
   writeFileSync,
@@ -101,6 +103,7 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
     await run(sandbox, ['mkdir', '-p', 'notes/ünïcode dir']);
     await run(sandbox, ['cp', path.join(sandbox.scratchDir, 'note.txt'), 'notes/ünïcode dir/new file.txt']);
     await run(sandbox, ['chmod', '-x', 'scripts/run.sh']);
+    await run(sandbox, ['ln', '-s', '../src/lib.rs', 'scripts/lib-link']);
     await run(sandbox, ['sed', '-i', 's/42/43/', 'src/lib.rs']);
     await run(sandbox, ['cp', path.join(sandbox.scratchDir, 'note.txt'), 'ignored-by-nothing.txt'], 'src');
     // Pipeline scratch that must never ship, even though nothing ignores it here.
@@ -132,6 +135,7 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
       'docs/a.md': 'D',
       'docs/b.md': 'A',
       'notes/ünïcode dir/new file.txt': 'A',
+      'scripts/lib-link': 'A',
       'scripts/run.sh': 'M',
       'src/ignored-by-nothing.txt': 'A',
       'src/lib.rs': 'M',
@@ -141,7 +145,7 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
       backend,
       baseSha: base.sha,
       sandboxId: sandbox.id,
-      filesChanged: 9,
+      filesChanged: 10,
     });
     expect((await loadExportedChanges(outDir)).manifest).toEqual(exported.manifest);
     const patch = readFileSync(exported.patchFile, 'utf8');
@@ -159,6 +163,8 @@ describe.each(available)('%s backend', (backend: SandboxBackendName) => {
     expect(git(clone, 'rev-parse', 'HEAD^{tree}').trim()).toBe(sandboxTree);
     expect(readFileSync(path.join(clone, 'assets/new.bin'))).toEqual(newBinary);
     expect(readFileSync(path.join(clone, 'assets/logo.bin'))).toEqual(changedBinary);
+    expect(readlinkSync(path.join(clone, 'scripts/lib-link'))).toBe('../src/lib.rs');
+    expect(statSync(path.join(clone, 'scripts/run.sh')).mode & 0o111).toBe(0);
 
     await sandbox.destroy();
     expect(baseState()).toEqual(pristine);
