@@ -171,6 +171,28 @@ describe('run-simulator', () => {
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
+  it('kills a running simulator when the client goes away', async () => {
+    const ws = await makeWorkspace();
+    await fake(ws, 'hang');
+    const session = await connect(ws.settings);
+    const pending = call(session.client, 'run-simulator', { seed: 1 }).catch(() => undefined);
+    const pidsFile = path.join(ws.repo, '.fake', 'hang-pids');
+    let pids: number[] = [];
+    while (pids.length < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pids = (await readFile(pidsFile, 'utf8').catch(() => ''))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    }
+    await session.close();
+    await pending;
+    // The server ends its runs on stdin end; give the process group a moment to be reaped.
+    for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
   it('reports a missing simulator binary', async () => {
     const ws = await makeWorkspace({
       target: fakeTarget({ simulatorCommand: ['/nonexistent/limbo_sim', '--seed', '{seed}'] }),

@@ -31328,6 +31328,7 @@ function createToolContext(settings, overrides = {}) {
         outputFile: opts.outputFile,
         tailBytes: TAIL_BYTES,
         killGraceMs: 5_000,
+        ...(overrides.signal ? { signal: overrides.signal } : {}),
         ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     });
     const clock = overrides.clock ?? (settings.clock ? createClockClient(settings.clock) : undefined);
@@ -31691,7 +31692,21 @@ async function main() {
         process.stderr.write(`panic-fix MCP tools: ${error.message}\n`);
         process.exit(2);
     }
-    const server = createServer(settings);
+    // Simulator runs live in their own process groups, so they would outlive this process: when the
+    // client goes away (stdin ends) or stops us (SIGTERM/SIGINT), kill them first, then exit.
+    const shutdown = new AbortController();
+    const stop = () => {
+        if (shutdown.signal.aborted)
+            return;
+        shutdown.abort();
+        // Let runCommand's SIGTERM → SIGKILL escalation finish, but never hang on the way out.
+        setTimeout(() => process.exit(0), 6_000).unref();
+        void server.close().finally(() => undefined);
+    };
+    const server = createServer(settings, { signal: shutdown.signal });
+    process.stdin.on('end', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
     await server.connect(new StdioServerTransport());
 }
 main().catch((error) => {

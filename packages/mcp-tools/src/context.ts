@@ -15,10 +15,14 @@ export interface ToolContext {
 /** Simulator output worth parsing is at the end; the full output is always in the file. */
 const TAIL_BYTES = 256 * 1024;
 
-export function createToolContext(
-  settings: ToolsSettings,
-  overrides: Partial<Pick<ToolContext, 'exec' | 'clock'>> = {},
-) {
+export interface ToolContextOptions {
+  exec?: SimExec;
+  clock?: ClockClient;
+  /** Aborting it stops every running command (process group killed): the server is shutting down. */
+  signal?: AbortSignal;
+}
+
+export function createToolContext(settings: ToolsSettings, overrides: ToolContextOptions = {}): ToolContext {
   const exec: SimExec = (argv, opts) =>
     runCommand({
       argv,
@@ -27,6 +31,7 @@ export function createToolContext(
       outputFile: opts.outputFile,
       tailBytes: TAIL_BYTES,
       killGraceMs: 5_000,
+      ...(overrides.signal ? { signal: overrides.signal } : {}),
       ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     });
   const clock = overrides.clock ?? (settings.clock ? createClockClient(settings.clock) : undefined);

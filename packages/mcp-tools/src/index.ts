@@ -1,5 +1,5 @@
 export { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
-export { createToolContext, type ToolContext } from './context.js';
+export { createToolContext, type ToolContext, type ToolContextOptions } from './context.js';
 export { RUN_SIMULATOR, runSimulatorTool, simulatorReport } from './tools/run-simulator.js';
 export { DESCRIBE_SIM_FIX, describeSimFixTool } from './tools/describe-sim-fix.js';
 export { DESCRIBE_FIX, describeFixTool } from './tools/describe-fix.js';

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createToolContext, type ToolContext } from './context.js';
+import { createToolContext, type ToolContextOptions } from './context.js';
 import type { ToolsSettings } from './core.js';
 import { registerDescribeFix } from './tools/describe-fix.js';
 import { registerDescribeSimFix } from './tools/describe-sim-fix.js';
@@ -10,10 +10,7 @@ export const SERVER_NAME = 'panic-fix';
 export const SERVER_VERSION = '0.1.0';
 
 /** The agents' MCP server: everything about the panic comes from `settings` (the action), never the agent. */
-export function createServer(
-  settings: ToolsSettings,
-  overrides: Partial<Pick<ToolContext, 'exec' | 'clock'>> = {},
-): McpServer {
+export function createServer(settings: ToolsSettings, overrides: ToolContextOptions = {}): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
   const ctx = createToolContext(settings, overrides);
   registerRunSimulator(server, ctx);
