@@ -179,6 +179,33 @@ describe('runAgent with the real Claude Code CLI', () => {
     await expectGroupGone(result.pid);
   });
 
+  it("stops on the caller's abort signal and caps the transcript, keeping the result", async () => {
+    model = await startScriptedModel({ script: [stall()] });
+    const controller = new AbortController();
+    void model.waitForMainRequests(1, 60_000).then(
+      () => controller.abort(),
+      () => undefined,
+    );
+    const stopped = await runAgent(options({ signal: controller.signal, killGraceMs: 2_000 }));
+    expect(stopped.outcome).toBe('crashed');
+    expect(stopped.reason).toBe('stopped by the caller');
+    await expectGroupGone(stopped.pid);
+    await model.close();
+
+    model = await startScriptedModel({ script: [text('x'.repeat(10_000))] });
+    const capped = await runAgent(
+      options({ transcriptLimitBytes: 2_048, transcriptFile: path.join(dir, 'capped.jsonl') }),
+    );
+    expect(capped.outcome).toBe('success');
+    expect(capped.transcriptTruncated).toBe(true);
+    const lines = (await readFile(capped.transcriptFile, 'utf8')).trim().split('\n');
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).toContain('panic_fix_transcript_truncated');
+    expect(types.at(-1)).toBe('result');
+    // Only the kept result line may push the file past the cap.
+    expect(Buffer.byteLength(lines.slice(0, -1).join('\n')) + 1).toBeLessThanOrEqual(2_048 + 200);
+  });
+
   it('delivers adversarial prompt data verbatim and runs none of it', async () => {
     const marker = path.join(dir, `pwned-${randomBytes(4).toString('hex')}`);
     const sql = `INSERT INTO t VALUES ('${'x'.repeat(1024 * 1024)}');`;
