@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBudgetClock } from '../../packages/core/src/clock/server.js';
 import { validationSeeds } from '../../packages/core/src/sim/seeds.js';
 import { toolsEnv } from '../../packages/core/src/tools-env.js';
 import {
@@ -401,5 +402,23 @@ describe('the budget clock', () => {
     expect(run.isError).toBeFalsy();
     expect(run.structuredContent).toMatchObject({ clock: 'unreachable', panic_found: false });
     expect((run.structuredContent as { clock_error: string }).clock_error).toMatch(/unreachable/);
+  });
+
+  it('the real budget clock counts overlapping parallel runs and is left with none open', async () => {
+    const clock = await startBudgetClock();
+    try {
+      const ws = await makeWorkspace({
+        clock: { url: clock.url, token: clock.token },
+        target: fakeTarget({ validationSeeds: 4 }),
+      });
+      const result = await call(await open(ws), 'validate-fix', { failing_seed: 11 });
+      expect(result.structuredContent).toMatchObject({ passed: true, clock: 'reached' });
+      const status = clock.status();
+      // regression test + suite + failing seed + 4 seeds in parallel.
+      expect(status).toMatchObject({ runsStarted: 7, runsFinished: 7, openRuns: 0 });
+      expect(status.excludedMs).toBeGreaterThan(0);
+    } finally {
+      await clock.close();
+    }
   });
 });
