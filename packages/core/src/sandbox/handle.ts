@@ -54,11 +54,40 @@ export const agentfsHandleSchema = z
  * Everything needed to reattach to a live sandbox from another process (the reproduce and fix steps
  * of one job): the same upper dir, worktree or agentfs session.
  */
-export const sandboxHandleSchema = z.discriminatedUnion('backend', [
-  overlayHandleSchema,
-  worktreeHandleSchema,
-  agentfsHandleSchema,
-]);
+export const sandboxHandleSchema = z
+  .discriminatedUnion('backend', [overlayHandleSchema, worktreeHandleSchema, agentfsHandleSchema])
+  .superRefine((h, ctx) => {
+    // destroy() deletes rootDir recursively: a handle is a file another process wrote, so its paths
+    // must be exactly the layout create made, never an arbitrary directory.
+    const expect = (field: string, actual: string, wanted: string) => {
+      if (path.normalize(actual) !== wanted)
+        ctx.addIssue({ code: 'custom', path: field.split('.'), message: `must be ${wanted}` });
+    };
+    if (path.basename(h.rootDir) !== h.id || path.normalize(h.rootDir) !== h.rootDir) {
+      ctx.addIssue({ code: 'custom', path: ['rootDir'], message: 'must be a normalized <workDir>/<id>' });
+    }
+    expect('scratchDir', h.scratchDir, path.join(h.rootDir, 'scratch'));
+    const rel = path.relative(h.rootDir, h.baseRepo);
+    const rootInBase = !path.relative(h.baseRepo, h.rootDir).startsWith('..');
+    if (rel === '' || !rel.startsWith('..') || rootInBase) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rootDir'],
+        message: 'must not contain or lie inside the base repository',
+      });
+    }
+    if (h.backend === 'overlay') {
+      expect('overlay.lower', h.overlay.lower, h.baseRepo);
+      for (const layer of ['upper', 'work', 'merged'] as const)
+        expect(`overlay.${layer}`, h.overlay[layer], path.join(h.rootDir, layer));
+      expect('repoDir', h.repoDir, path.join(h.rootDir, 'merged'));
+    } else if (h.backend === 'worktree') {
+      expect('repoDir', h.repoDir, path.join(h.rootDir, 'repo'));
+    } else {
+      expect('repoDir', h.repoDir, h.baseRepo);
+      expect('agentfs.sessionId', h.agentfs.sessionId, h.id);
+    }
+  });
 export type SandboxHandle = z.infer<typeof sandboxHandleSchema>;
 export type OverlayHandle = z.infer<typeof overlayHandleSchema>;
 export type WorktreeHandle = z.infer<typeof worktreeHandleSchema>;
