@@ -108,11 +108,14 @@ describe('scripted model driving the real Claude Code CLI', () => {
           (ctx) => text(`edit said: ${ctx.toolResults[0]?.text ?? 'nothing'}`),
         ],
       });
-      const { stdout } = await run(
+      const pending = run(
         CLAUDE_BIN,
         ['-p', 'edit it', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'],
         { cwd: repo, env: { PATH: process.env.PATH ?? '', ...claudeEnv({ baseUrl: model.url, home }) } },
       );
+      // An open stdin makes the CLI wait 3 s for piped input.
+      pending.child.stdin?.end();
+      const { stdout } = await pending;
       expect(await readFile(file, 'utf8')).toBe('goodbye world\n');
       const result = stdout
         .split('\n')
