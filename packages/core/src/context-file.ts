@@ -5,7 +5,10 @@ import { writeFileAtomic } from './util/atomic-write.js';
 /** Seeds are u64 in Turso's simulator; kept as a decimal string past 2^53 so nothing is rounded. */
 export const seedSchema = z.union([
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64').refine((s) => BigInt(s) < 2n ** 64n, 'must fit in u64'),
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64')
+    .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'must fit in u64'),
 ]);
 export type Seed = z.infer<typeof seedSchema>;
 
@@ -29,7 +32,9 @@ export async function readPanicContext(file: string): Promise<PanicContext> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the panic context file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new Error(
+      `cannot read the panic context file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   let json: unknown;
   try {
@@ -39,7 +44,9 @@ export async function readPanicContext(file: string): Promise<PanicContext> {
   }
   const parsed = panicContextSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`the panic context file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `the panic context file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -45,15 +45,52 @@ describe('panic-fix CLI', () => {
     const db = `file:${path.join(dir, 'p.db')}`;
     const sqlFile = path.join(dir, 'q.sql');
     await writeFile(sqlFile, "CREATE TABLE t(a);\nSELECT '}{$[x]';\n");
-    expect((await cli(['enqueue', 'core/a.rs:1:2', '--message', 'm1', '--sql', 'SELECT 1;', '--db', db])).code).toBe(0);
-    expect((await cli(['enqueue', 'core/b.rs:1:2', '--message', 'm2', '--sql-file', sqlFile, '--db', db])).code).toBe(0);
-    expect((await cli(['enqueue', 'core/c.rs:1:2', '--message', 'm3', '--sql-file', '-', '--db', db], { stdin: 'SELECT 3;' })).code).toBe(0);
-    const dup = await cli(['enqueue', 'core/a.rs:1:2', '--message', 'changed', '--sql', 'SELECT 9;', '--db', db]);
+    expect(
+      (await cli(['enqueue', 'core/a.rs:1:2', '--message', 'm1', '--sql', 'SELECT 1;', '--db', db])).code,
+    ).toBe(0);
+    expect(
+      (await cli(['enqueue', 'core/b.rs:1:2', '--message', 'm2', '--sql-file', sqlFile, '--db', db])).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(['enqueue', 'core/c.rs:1:2', '--message', 'm3', '--sql-file', '-', '--db', db], {
+          stdin: 'SELECT 3;',
+        })
+      ).code,
+    ).toBe(0);
+    const dup = await cli([
+      'enqueue',
+      'core/a.rs:1:2',
+      '--message',
+      'changed',
+      '--sql',
+      'SELECT 9;',
+      '--db',
+      db,
+    ]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/already stored.*--requeue/);
     const rows = JSON.parse((await cli(['status', '--db', db, '--json'])).stdout) as Record<string, string>[];
-    expect(rows.map((r) => r.sql_statements)).toEqual(['SELECT 1;', "CREATE TABLE t(a);\nSELECT '}{$[x]';\n", 'SELECT 3;']);
-    expect((await cli(['enqueue', 'core/a.rs:1:2', '--message', 'changed', '--sql', 'SELECT 9;', '--requeue', '--db', db])).code).toBe(0);
+    expect(rows.map((r) => r.sql_statements)).toEqual([
+      'SELECT 1;',
+      "CREATE TABLE t(a);\nSELECT '}{$[x]';\n",
+      'SELECT 3;',
+    ]);
+    expect(
+      (
+        await cli([
+          'enqueue',
+          'core/a.rs:1:2',
+          '--message',
+          'changed',
+          '--sql',
+          'SELECT 9;',
+          '--requeue',
+          '--db',
+          db,
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it('uses exit code 2 for usage errors and 1 for failures', async () => {
@@ -62,7 +99,10 @@ describe('panic-fix CLI', () => {
     expect((await cli([])).code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['enqueue', 'x.rs:1:1', '--message', 'm', '--db', db])).code).toBe(2);
-    expect((await cli(['enqueue', 'x.rs:1:1', '--message', 'm', '--sql', 's', '--sql-file', 'f', '--db', db])).code).toBe(2);
+    expect(
+      (await cli(['enqueue', 'x.rs:1:1', '--message', 'm', '--sql', 's', '--sql-file', 'f', '--db', db]))
+        .code,
+    ).toBe(2);
     expect((await cli(['status', '--bogus'])).code).toBe(2);
     expect((await cli(['status', '--status', 'nope', '--db', db])).code).toBe(2);
     const empty = await cli(['enqueue', 'x.rs:1:1', '--message', ' ', '--sql', 's', '--db', db]);

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
 import { loadConfig, redactUrl } from '../config/load.js';
 import { PanicStore } from '../store/panic-store.js';
 import { statusSchema } from '../state/machine.js';
 import { formatTable } from './table.js';
+import { loadLocalConfig, runLocal, Shutdown } from './run-local.js';
 import { resolveDatabase } from './database-option.js';
 
 export class UsageError extends Error {
@@ -17,6 +19,8 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Signals (SIGINT/SIGTERM) drive this in `run`: first drains, second kills. */
+  shutdown?: Shutdown;
 }
 
 const COMMON = {
@@ -29,7 +33,12 @@ interface Command {
   summary: string;
   usage: string;
   options: ParseArgsConfig['options'];
-  run: (args: { values: Record<string, unknown>; positionals: string[]; io: CliIo; store: () => Promise<PanicStore> }) => Promise<void>;
+  run: (args: {
+    values: Record<string, unknown>;
+    positionals: string[];
+    io: CliIo;
+    store: () => Promise<PanicStore>;
+  }) => Promise<void>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -66,7 +75,9 @@ const COMMANDS: Record<string, Command> = {
           { panic_location: location, panic_message: message, sql_statements: sql },
           { requeue: Boolean(values.requeue), force: Boolean(values.force) },
         );
-        io.stdout(`${values.requeue ? 'requeued' : 'enqueued'} ${JSON.stringify(row.panic_location)} (status ${row.status})\n`);
+        io.stdout(
+          `${values.requeue ? 'requeued' : 'enqueued'} ${JSON.stringify(row.panic_location)} (status ${row.status})\n`,
+        );
       } finally {
         s.close();
       }
@@ -78,7 +89,8 @@ const COMMANDS: Record<string, Command> = {
     options: { json: { type: 'boolean' }, status: { type: 'string' } },
     async run({ values, io, store }) {
       const status = values.status === undefined ? undefined : statusSchema.safeParse(values.status);
-      if (status && !status.success) throw new UsageError(`--status must be one of ${statusSchema.options.join(', ')}`);
+      if (status && !status.success)
+        throw new UsageError(`--status must be one of ${statusSchema.options.join(', ')}`);
       const s = await store();
       try {
         const rows = await s.list(status ? { status: status.data } : {});
@@ -94,7 +106,9 @@ const COMMANDS: Record<string, Command> = {
               r.status,
               String(r.attempt),
               r.failing_seed ?? '',
-              r.pr_url ?? r.skip_reason ?? (r.workflow_error ? `${r.workflow_error.phase}: ${r.workflow_error.error}` : ''),
+              r.pr_url ??
+                r.skip_reason ??
+                (r.workflow_error ? `${r.workflow_error.phase}: ${r.workflow_error.error}` : ''),
             ]),
           ),
         );
@@ -110,17 +124,59 @@ const COMMANDS: Record<string, Command> = {
     async run({ values, positionals, io, store }) {
       if (positionals.length > 1) throw new UsageError('logs takes at most one <location>');
       const limit = values.limit === undefined ? 200 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit must be 1..100000');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+        throw new UsageError('--limit must be 1..100000');
       const s = await store();
       try {
         const entries = await s.logs({ location: positionals[0], limit });
         if (values.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
         else
           for (const e of entries)
-            io.stdout(`${e.timestamp} ${e.level.toUpperCase().padEnd(5)} [${e.phase}] ${e.panic_location}: ${oneLine(e.message)}\n`);
+            io.stdout(
+              `${e.timestamp} ${e.level.toUpperCase().padEnd(5)} [${e.phase}] ${e.panic_location}: ${oneLine(e.message)}\n`,
+            );
       } finally {
         s.close();
       }
+    },
+  },
+  run: {
+    summary: 'run the pipeline on this machine (preflight → reproduce → fix → ship), polling',
+    usage: 'panic-fix run [--once] [--location LOCATION] [--poll-seconds N] [--work-dir DIR]',
+    options: {
+      once: { type: 'boolean' },
+      location: { type: 'string' },
+      'poll-seconds': { type: 'string' },
+      'work-dir': { type: 'string' },
+    },
+    async run({ values, positionals, io }) {
+      if (positionals.length) throw new UsageError('run takes no positional arguments');
+      const pollSeconds = values['poll-seconds'] === undefined ? 60 : Number(values['poll-seconds']);
+      if (!Number.isFinite(pollSeconds) || pollSeconds < 1)
+        throw new UsageError('--poll-seconds must be a number ≥ 1');
+      const config = await loadLocalConfig({
+        configFile: (values.config as string | undefined) ?? 'properties.json',
+        ...(values.db ? { db: values.db as string } : {}),
+        env: io.env,
+        cwd: io.cwd,
+      });
+      const shutdown = io.shutdown ?? new Shutdown();
+      const results = await runLocal({
+        config,
+        once: Boolean(values.once),
+        pollMs: pollSeconds * 1000,
+        ...(values.location ? { location: values.location as string } : {}),
+        workDir: path.resolve(
+          io.cwd,
+          (values['work-dir'] as string | undefined) ?? config.sandbox.workDir ?? '.panic-fix/work',
+        ),
+        shutdown,
+        out: io.stdout,
+      });
+      if (shutdown.killed) throw new Error('stopped by a second signal; claims released');
+      const last = results.at(-1);
+      if (last?.stopped === 'drained')
+        io.stderr('stopped: in-flight panics finished their phase and released their claims\n');
     },
   },
   requeue: {
@@ -145,16 +201,23 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ⏎ ');
 }
 
-async function textOption(values: Record<string, unknown>, name: 'message' | 'sql', io: CliIo): Promise<string> {
+async function textOption(
+  values: Record<string, unknown>,
+  name: 'message' | 'sql',
+  io: CliIo,
+): Promise<string> {
   const inline = values[name] as string | undefined;
   const file = values[`${name}-file`] as string | undefined;
-  if ((inline === undefined) === (file === undefined)) throw new UsageError(`give exactly one of --${name} or --${name}-file`);
+  if ((inline === undefined) === (file === undefined))
+    throw new UsageError(`give exactly one of --${name} or --${name}-file`);
   if (inline !== undefined) return inline;
   if (file === '-') return io.readStdin();
   try {
     return await readFile(file!, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --${name}-file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new UsageError(
+      `cannot read --${name}-file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
 }
 
@@ -188,7 +251,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...COMMON, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     io.stderr(`panic-fix ${name}: ${(error as Error).message}\nusage: ${command.usage}\n`);
     return 2;

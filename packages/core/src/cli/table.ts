@@ -6,7 +6,11 @@ export function formatTable(headers: string[], rows: string[][], maxCell = 80): 
   };
   const body = rows.map((r) => r.map(clean));
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [fmt(headers), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)];
   if (rows.length === 0) out.push('(no panics)');
   return `${out.join('\n')}\n`;

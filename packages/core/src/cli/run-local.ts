@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { runLocalPass, Shutdown, type LocalRunResult } from '../local/orchestrator.js';
+import { consoleReporter } from '../pipeline/reporter.js';
+import { PanicStore } from '../store/panic-store.js';
+import { formatTable } from './table.js';
+import { DEFAULT_LOCAL_DB, resolveDatabase } from './database-option.js';
+
+/** The panic-fix checkout this CLI runs from (prompts/ and the MCP server bundle live there). */
+export const PANIC_FIX_HOME = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+);
+
+export async function loadLocalConfig(opts: {
+  configFile: string;
+  db?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}): Promise<Config> {
+  const db = await resolveDatabase({
+    ...(opts.db ? { flag: opts.db } : {}),
+    configFile: opts.configFile,
+    env: opts.env,
+    cwd: opts.cwd,
+    load: loadConfig,
+  });
+  return loadConfig({
+    file: path.resolve(opts.cwd, opts.configFile),
+    env: opts.env,
+    defaults: { tursoUrl: DEFAULT_LOCAL_DB },
+    overrides: { tursoUrl: db.url, ...(db.authToken ? { tursoAuthToken: db.authToken } : {}) },
+  });
+}
+
+export function resultTable(result: LocalRunResult): string {
+  const rows = result.panics.map((p) => [
+    p.location,
+    p.status,
+    p.failingSeed ?? '',
+    p.prUrl ?? p.prBodyFile ?? p.reason?.slice(0, 80) ?? '',
+    ...(['reproduce', 'fix', 'ship'] as const).map((k) =>
+      p.phaseMs[k] === undefined ? '' : `${(p.phaseMs[k]! / 1000).toFixed(1)}s`,
+    ),
+  ]);
+  for (const s of result.skipped) rows.push([s.location, 'skipped', '', s.reason.slice(0, 80), '', '', '']);
+  return formatTable(['location', 'state', 'seed', 'result', 'reproduce', 'fix', 'ship'], rows);
+}
+
+/**
+ * `panic-fix run`: passes of preflight → reproduce → fix → ship until stopped (or one pass with
+ * --once). First signal drains, second kills; see Shutdown.
+ */
+export async function runLocal(opts: {
+  config: Config;
+  once: boolean;
+  pollMs: number;
+  location?: string;
+  workDir: string;
+  shutdown: Shutdown;
+  out: (text: string) => void;
+}): Promise<LocalRunResult[]> {
+  const store = await PanicStore.open(opts.config.tursoUrl, opts.config.tursoAuthToken);
+  const reporter = consoleReporter('', (line) => opts.out(`${line}\n`));
+  const results: LocalRunResult[] = [];
+  try {
+    for (;;) {
+      const result = await runLocalPass({
+        config: opts.config,
+        store,
+        reporter,
+        homeDir: PANIC_FIX_HOME,
+        workDir: path.join(opts.workDir, 'sandboxes'),
+        artifactsRoot: path.join(opts.workDir, 'artifacts'),
+        shutdown: opts.shutdown,
+        ...(opts.location ? { location: opts.location } : {}),
+        onProgress: (e) =>
+          opts.out(
+            `[${(e.elapsedMs / 1000).toFixed(0)}s] ${e.location}: ${e.phase}${e.status ? ` → ${e.status}` : ''}\n`,
+          ),
+      });
+      results.push(result);
+      if (result.panics.length + result.skipped.length > 0) opts.out(`${resultTable(result)}\n`);
+      if (opts.once || opts.shutdown.draining) return results;
+      await sleepUnlessDraining(opts.pollMs, opts.shutdown);
+      if (opts.shutdown.draining) return results;
+    }
+  } finally {
+    store.close();
+  }
+}
+
+async function sleepUnlessDraining(ms: number, shutdown: Shutdown): Promise<void> {
+  const until = Date.now() + ms;
+  while (!shutdown.draining && Date.now() < until)
+    await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
+}
+
+export { Shutdown };

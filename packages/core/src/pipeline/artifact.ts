@@ -1,0 +1,125 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { panicContextSchema, seedSchema } from '../context-file.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/**
+ * What one panic's job hands to the ship job (one artifact per panic). Everything the PR needs is
+ * here, so ship never has to trust anything but these files and the state store.
+ */
+export const ARTIFACT_FILES = {
+  summary: 'artifact.json',
+  context: 'panic_context.json',
+  patch: 'changes.patch',
+  manifest: 'sandbox-manifest.json',
+  validation: 'validation.json',
+  transcripts: 'transcripts',
+  prBody: 'pr-body.md',
+} as const;
+
+export const validationStepSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  durationMs: z.number().nonnegative(),
+  detail: z.string().optional(),
+});
+export type ValidationStep = z.infer<typeof validationStepSchema>;
+
+export const phaseReportSchema = z.object({
+  outcome: z.string(),
+  attempts: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  agentMs: z.number().nonnegative().optional(),
+  excludedMs: z.number().nonnegative().optional(),
+  turns: z.number().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
+});
+export type PhaseReport = z.infer<typeof phaseReportSchema>;
+
+export const artifactSummarySchema = z.object({
+  version: z.literal(1),
+  panic_location: z.string().min(1),
+  slug: z.string().min(1),
+  branch: z.string().min(1),
+  base_commit: z.string().regex(/^[0-9a-f]{40}$/),
+  failing_seed: seedSchema,
+  regression_test: z.object({ path: z.string().min(1), format: z.enum(['tcl', 'sqltest']) }),
+  validation: z.array(validationStepSchema),
+  phases: z.object({ reproducing: phaseReportSchema.optional(), fixing: phaseReportSchema.optional() }),
+  backend: z.string(),
+  run_url: z.string().optional(),
+});
+export type ArtifactSummary = z.infer<typeof artifactSummarySchema>;
+
+export function artifactPath(dir: string, file: keyof typeof ARTIFACT_FILES): string {
+  return path.join(dir, ARTIFACT_FILES[file]);
+}
+
+export async function writeArtifactSummary(dir: string, summary: ArtifactSummary): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(
+    artifactPath(dir, 'summary'),
+    `${JSON.stringify(artifactSummarySchema.parse(summary), null, 2)}\n`,
+  );
+}
+
+export class ArtifactError extends Error {
+  override name = 'ArtifactError';
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ArtifactError(
+      `the artifact has no ${what} (${path.basename(file)}: ${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ArtifactError(`the artifact's ${what} (${path.basename(file)}) is not valid JSON`);
+  }
+}
+
+export interface LoadedArtifact {
+  summary: ArtifactSummary;
+  context: z.infer<typeof panicContextSchema>;
+  patchFile: string;
+  patchBytes: number;
+}
+
+/** Validates a downloaded artifact against the panic it claims to be for. */
+export async function loadArtifact(dir: string, expectedLocation: string): Promise<LoadedArtifact> {
+  const summaryParsed = artifactSummarySchema.safeParse(
+    await readJson(artifactPath(dir, 'summary'), 'summary'),
+  );
+  if (!summaryParsed.success) {
+    throw new ArtifactError(
+      `the artifact summary is invalid: ${summaryParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const contextParsed = panicContextSchema.safeParse(
+    await readJson(artifactPath(dir, 'context'), 'panic context'),
+  );
+  if (!contextParsed.success) {
+    throw new ArtifactError(
+      `the artifact's panic context is invalid: ${contextParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const summary = summaryParsed.data;
+  if (summary.panic_location !== expectedLocation || contextParsed.data.panic_location !== expectedLocation) {
+    throw new ArtifactError('the artifact belongs to a different panic');
+  }
+  const patchFile = artifactPath(dir, 'patch');
+  const patchBytes = await stat(patchFile).then(
+    (s) => s.size,
+    () => {
+      throw new ArtifactError('the artifact has no patch (changes.patch)');
+    },
+  );
+  if (patchBytes === 0) throw new ArtifactError('the artifact patch is empty: nothing to ship');
+  return { summary, context: contextParsed.data, patchFile, patchBytes };
+}

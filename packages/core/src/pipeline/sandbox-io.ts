@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Sandbox } from '../sandbox/types.js';
+import { describeExit, type RunCommandResult } from '../util/run-command.js';
+
+/** Variables that must never reach the target's commands or the agents (see agent env allow-list). */
+const SECRET_ENV =
+  /^(GITHUB_TOKEN|GH_TOKEN|TURSO_URL|TURSO_AUTH_TOKEN|ANTHROPIC_API_KEY|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|PANIC_FIX_.*|INPUT_.*)$/;
+
+/** The environment the target's build, tests and simulator run with: the runner's, minus secrets. */
+export function targetEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
+}
+
+/**
+ * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
+ * AgentFS), so the bytes go to the host-visible scratch dir first and `install` copies them in:
+ * data never passes through a command line.
+ */
+export async function writeIntoSandbox(
+  sandbox: Sandbox,
+  relativePath: string,
+  content: string,
+  mode = 0o644,
+): Promise<void> {
+  if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
+    throw new Error(`refusing to write outside the repository: ${relativePath}`);
+  }
+  const incoming = path.join(sandbox.scratchDir, 'incoming');
+  await mkdir(incoming, { recursive: true });
+  const staged = path.join(incoming, randomUUID());
+  await writeFile(staged, content);
+  const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, relativePath], {
+    env: targetEnv(),
+    timeoutMs: 60_000,
+  });
+  if (result.exitCode !== 0)
+    throw new Error(
+      `could not write ${relativePath} into the sandbox: ${describeExit(result)} ${result.tail}`,
+    );
+}
+
+/** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
+export async function readFromSandbox(sandbox: Sandbox, relativePath: string): Promise<string | undefined> {
+  const staged = path.join(sandbox.scratchDir, 'incoming', randomUUID());
+  await mkdir(path.dirname(staged), { recursive: true });
+  const result = await sandbox.run(['cp', '--', relativePath, staged], {
+    env: targetEnv(),
+    timeoutMs: 60_000,
+  });
+  if (result.exitCode !== 0) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  return readFile(staged, 'utf8');
+}
+
+export type SandboxExec = (
+  argv: string[],
+  opts: { timeoutMs?: number; outputFile?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+) => Promise<RunCommandResult>;
+
+/** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
+export function sandboxExec(sandbox: Sandbox, signal?: AbortSignal): SandboxExec {
+  return (argv, opts) =>
+    sandbox.run(argv, {
+      env: opts.env ?? targetEnv(),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.outputFile ? { outputFile: opts.outputFile } : {}),
+      ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal)! } : {}),
+    });
+}

@@ -1,0 +1,118 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PanicStore, type PanicRow } from '@panic-fix/core';
+import { panicFixScenario, scenarioPanic } from '../scenario/panic-fix-scenario.js';
+import { CLAUDE_BIN } from '../scripted-model/claude-env.js';
+import { startScriptedModel } from '../scripted-model/server.js';
+import { materialiseTarget, plantedPanics, type PlantedPanic } from '../target-repo/index.js';
+
+export interface DemoModel {
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Which planted panic the demo's scripted reproducer fails on (to show needs_human_review). */
+export const UNREPRODUCIBLE_KIND = 'unreproducible';
+
+/** What each planted panic should end as. */
+export function expectedStatus(panic: PlantedPanic): PanicRow['status'] {
+  if (panic.kind === 'unimplemented') return 'skipped';
+  if (!panic.reference) return 'needs_human_review';
+  return 'pr_open';
+}
+
+/**
+ * Lays out the demo: the example target as a git repo with a bare origin, a fresh `file:`
+ * database holding the planted panics, and properties for a dry run.
+ */
+export async function prepareDemo(opts: { dir: string; log: (text: string) => void }) {
+  const targetDir = path.join(opts.dir, 'target');
+  await rm(targetDir, { recursive: true, force: true });
+  await mkdir(targetDir, { recursive: true });
+  const target = await materialiseTarget({ dir: targetDir });
+  const dbFile = path.join(opts.dir, 'panic-fix.db');
+  for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(`${dbFile}${suffix}`, { force: true });
+  const tursoUrl = `file:${dbFile}`;
+  const panics = await plantedPanics();
+  const store = await PanicStore.open(tursoUrl);
+  try {
+    for (const p of panics) {
+      await store.enqueue({
+        panic_location: p.panic_location,
+        panic_message: p.panic_message,
+        sql_statements: p.sql_statements,
+      });
+      opts.log(
+        `  enqueued ${p.panic_location} (${p.kind}): ${p.panic_message.split('\n')[0]?.slice(0, 80)}\n`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+
+  const properties = {
+    tursoUrl,
+    baseRepoPath: target.repo,
+    maxParallelPanics: 2,
+    dryRun: true,
+    githubRepo: 'example/turso-target',
+    pushRemote: target.origin,
+    prReviewer: '',
+    ipcPort: 0,
+    reproducerTimeoutMs: 20 * 60_000,
+    fixerTimeoutMs: 20 * 60_000,
+    target: { validationSeeds: 4 },
+    agent: { claudePath: CLAUDE_BIN, maxTurns: 40, killGraceMs: 3_000 },
+    sandbox: { backend: 'auto', workDir: path.join(opts.dir, 'work', 'sandboxes') },
+  };
+
+  async function startModel(): Promise<DemoModel> {
+    if (process.env.ANTHROPIC_API_KEY && !process.env.PANIC_FIX_DEMO_SCRIPTED) {
+      return { description: 'real model (ANTHROPIC_API_KEY is set)', close: async () => undefined };
+    }
+    const scenario = panicFixScenario(
+      panics
+        .filter((p) => p.kind !== 'unimplemented')
+        .map((p) => scenarioPanic(p, { neverReproduces: !p.reference })),
+    );
+    const model = await startScriptedModel({ script: scenario });
+    // The agents inherit these through the runner's allow-list; nothing leaves 127.0.0.1.
+    Object.assign(process.env, {
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: 'sk-demo-scripted-model',
+      CLAUDE_CONFIG_DIR: path.join(opts.dir, 'claude-config'),
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
+      DISABLE_AUTOUPDATER: '1',
+      IS_SANDBOX: '1',
+    });
+    return {
+      description: `scripted model on ${model.url} (set ANTHROPIC_API_KEY for a real one)`,
+      close: () => model.close(),
+    };
+  }
+
+  return { target, properties, panics, startModel };
+}
+
+/** Every planted panic in the state it should reach; a list of what went wrong otherwise. */
+export async function checkDemo(rows: PanicRow[]): Promise<string[]> {
+  const panics = await plantedPanics();
+  return demoProblems(rows, panics);
+}
+
+export function demoProblems(rows: PanicRow[], panics: PlantedPanic[]): string[] {
+  const problems: string[] = [];
+  for (const p of panics) {
+    const row = rows.find((r) => r.panic_location === p.panic_location);
+    const want = expectedStatus(p);
+    if (!row) problems.push(`${p.panic_location}: missing from the database`);
+    else if (row.status !== want)
+      problems.push(
+        `${p.panic_location}: ${row.status}, expected ${want}${row.workflow_error ? ` (${row.workflow_error.error.slice(0, 300)})` : ''}`,
+      );
+    else if (want === 'pr_open' && !row.pr_url)
+      problems.push(`${p.panic_location}: pr_open without a PR URL`);
+  }
+  return problems;
+}
