@@ -61,7 +61,12 @@ export function overlayLayers(lower: string, rootDir: string): OverlayLayers {
   };
 }
 
-/** Kernel overlayfs over the base's own working tree: creation copies nothing, writes land in `upper/`. */
+/**
+ * Kernel overlayfs over the base's own working tree: creation copies nothing, writes land in `upper/`.
+ * Each `run` mounts its own overlay over the same upper/work dirs, so runs should be sequential
+ * (children of one run, e.g. the agent's MCP tools, share its mount and are fine): the kernel allows
+ * two live mounts of one upper dir but warns their interplay is undefined.
+ */
 export class OverlaySandbox extends SandboxBase {
   readonly backend = 'overlay' as const;
   readonly isolated = true;
