@@ -34416,16 +34416,28 @@ function socketOnError() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3491);
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8687);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(56);
 
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
     const reporter = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .actionReporter */ .I6x)();
-    const input = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .readInputs */ .KoQ)({ config: _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.config, 'panic-location': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.location, 'artifact-dir': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.dir, 'dry-run': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.bool });
+    const input = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .readInputs */ .KoQ)({
+        config: _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.config,
+        'panic-location': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.location,
+        'artifact-dir': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.dir,
+        'dry-run': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.bool,
+    });
     const config = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .loadActionConfig */ .zlU)(input.config, reporter, input['dry-run'] === undefined ? {} : { dryRun: input['dry-run'] });
     const store = await _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .PanicStore */ .fVV.open(config.tursoUrl, config.tursoAuthToken);
     try {
-        const job = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .actionPanicJob */ .j5B)({ config, store, reporter, location: input['panic-location'], artifactDir: input['artifact-dir'], homeDir: (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .homeDirFromAction */ .nqS)(import.meta.url) });
+        const job = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .actionPanicJob */ .j5B)({
+            config,
+            store,
+            reporter,
+            location: input['panic-location'],
+            artifactDir: input['artifact-dir'],
+            homeDir: (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .homeDirFromAction */ .nqS)(import.meta.url),
+        });
         const outcome = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runShip */ .yCP)(job, { dryRun: config.dryRun });
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('status', outcome.status);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('pr-url', outcome.prUrl ?? '');
@@ -34442,7 +34454,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8687:
+/***/ 56:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34459,7 +34471,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yCP: () => (/* reexport */ ship_runShip)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MCP_SERVER_NAME, MIGRATIONS, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, WORKTREE_NO_ISOLATION, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, claudeArgs, clockClientFromEnv, clockStatusSchema, commitMessage, commitMessageInputSchema, commitSquashed, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, git, gitAuthEnv, handoffFile, handoffSchema, isAllowedEnvName, isDeniedEnvName, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, parseConfig, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -44296,7 +44308,9 @@ async function atomic_write_writeFileAtomic(file, data, mode = 0o644) {
 /** Seeds are u64 in Turso's simulator; kept as a decimal string past 2^53 so nothing is rounded. */
 const seedSchema = union([
     schemas_number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    schemas_string().regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64').refine((s) => BigInt(s) < 2n ** 64n, 'must fit in u64'),
+    schemas_string()
+        .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64')
+        .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'must fit in u64'),
 ]);
 /** `panic_context.json`: what the action knows about the panic plus what the agents report. */
 const panicContextSchema = object({
@@ -51235,11 +51249,41 @@ const agentfsHandleSchema = object({
  * Everything needed to reattach to a live sandbox from another process (the reproduce and fix steps
  * of one job): the same upper dir, worktree or agentfs session.
  */
-const sandboxHandleSchema = discriminatedUnion('backend', [
-    overlayHandleSchema,
-    worktreeHandleSchema,
-    agentfsHandleSchema,
-]);
+const sandboxHandleSchema = discriminatedUnion('backend', [overlayHandleSchema, worktreeHandleSchema, agentfsHandleSchema])
+    .superRefine((h, ctx) => {
+    // destroy() deletes rootDir recursively: a handle is a file another process wrote, so its paths
+    // must be exactly the layout create made, never an arbitrary directory.
+    const expect = (field, actual, wanted) => {
+        if (external_node_path_default().normalize(actual) !== wanted)
+            ctx.addIssue({ code: 'custom', path: field.split('.'), message: `must be ${wanted}` });
+    };
+    if (external_node_path_default().basename(h.rootDir) !== h.id || external_node_path_default().normalize(h.rootDir) !== h.rootDir) {
+        ctx.addIssue({ code: 'custom', path: ['rootDir'], message: 'must be a normalized <workDir>/<id>' });
+    }
+    expect('scratchDir', h.scratchDir, external_node_path_default().join(h.rootDir, 'scratch'));
+    const rel = external_node_path_default().relative(h.rootDir, h.baseRepo);
+    const rootInBase = !external_node_path_default().relative(h.baseRepo, h.rootDir).startsWith('..');
+    if (rel === '' || !rel.startsWith('..') || rootInBase) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['rootDir'],
+            message: 'must not contain or lie inside the base repository',
+        });
+    }
+    if (h.backend === 'overlay') {
+        expect('overlay.lower', h.overlay.lower, h.baseRepo);
+        for (const layer of ['upper', 'work', 'merged'])
+            expect(`overlay.${layer}`, h.overlay[layer], external_node_path_default().join(h.rootDir, layer));
+        expect('repoDir', h.repoDir, external_node_path_default().join(h.rootDir, 'merged'));
+    }
+    else if (h.backend === 'worktree') {
+        expect('repoDir', h.repoDir, external_node_path_default().join(h.rootDir, 'repo'));
+    }
+    else {
+        expect('repoDir', h.repoDir, h.baseRepo);
+        expect('agentfs.sessionId', h.agentfs.sessionId, h.id);
+    }
+});
 function handle_parseSandboxHandle(value, source = 'sandbox handle') {
     const parsed = sandboxHandleSchema.safeParse(value);
     if (!parsed.success) {
@@ -51757,7 +51801,12 @@ function overlay_overlayLayers(lower, rootDir) {
         merged: external_node_path_default().join(rootDir, 'merged'),
     };
 }
-/** Kernel overlayfs over the base's own working tree: creation copies nothing, writes land in `upper/`. */
+/**
+ * Kernel overlayfs over the base's own working tree: creation copies nothing, writes land in `upper/`.
+ * Each `run` mounts its own overlay over the same upper/work dirs, so runs should be sequential
+ * (children of one run, e.g. the agent's MCP tools, share its mount and are fine): the kernel allows
+ * two live mounts of one upper dir but warns their interplay is undefined.
+ */
 class overlay_OverlaySandbox extends SandboxBase {
     backend = 'overlay';
     isolated = true;
@@ -52335,7 +52384,14 @@ async function job_failPanic(job, from, phase, reason, log) {
     log.error(reason);
     job.reporter.annotate('error', `panic-fix ${phase} failed`, `${job.location}: ${reason}`);
     try {
-        await job.store.fail({ location: job.location, owner: job.owner, from, phase, error: reason, ...(job.runUrl ? { runUrl: job.runUrl } : {}) });
+        await job.store.fail({
+            location: job.location,
+            owner: job.owner,
+            from,
+            phase,
+            error: reason,
+            ...(job.runUrl ? { runUrl: job.runUrl } : {}),
+        });
     }
     catch (error) {
         log.error(`could not record the failure: ${error.message}`);
@@ -52432,7 +52488,10 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
 async function sandbox_io_readFromSandbox(sandbox, relativePath) {
     const staged = path.join(sandbox.scratchDir, 'incoming', randomUUID());
     await mkdir(path.dirname(staged), { recursive: true });
-    const result = await sandbox.run(['cp', '--', relativePath, staged], { env: sandbox_io_targetEnv(), timeoutMs: 60_000 });
+    const result = await sandbox.run(['cp', '--', relativePath, staged], {
+        env: sandbox_io_targetEnv(),
+        timeoutMs: 60_000,
+    });
     if (result.exitCode !== 0)
         return undefined;
     const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
@@ -53388,7 +53447,11 @@ function outcome_checkRegressionOutcome(result, targetLocation, repoDir) {
 async function regression_setup_writeRegressionTest(args) {
     const { config, sandbox, names, sql } = args;
     const files = (await git(config.baseRepoPath, ['ls-files', '-z'])).split('\0').filter(Boolean);
-    const detected = detectRegressionFormat({ configured: config.target.regressionTestFormat, files, target: config.target });
+    const detected = detectRegressionFormat({
+        configured: config.target.regressionTestFormat,
+        files,
+        target: config.target,
+    });
     args.log(`regression test format: ${detected.format} (${detected.reason})`);
     const oracle = await oracleExpected(sql, { timeoutMs: 60_000 });
     if (oracle.available)
@@ -53419,7 +53482,11 @@ async function regression_setup_writeRegressionTest(args) {
             args.log(`no suite file ${suite}: the regression test is not registered in a suite`);
         }
     }
-    return { format: file.format, path: file.relativePath, expectedFrom: oracle.available ? 'sqlite3' : 'fixer' };
+    return {
+        format: file.format,
+        path: file.relativePath,
+        expectedFrom: oracle.available ? 'sqlite3' : 'fixer',
+    };
 }
 /** Builds what the single test needs, then runs exactly the regression test inside the sandbox. */
 async function regression_setup_runRegressionTest(args) {
@@ -53432,10 +53499,16 @@ async function regression_setup_runRegressionTest(args) {
             env: targetEnv(),
         });
         if (prep.exitCode !== 0) {
-            return { kind: 'failedOtherwise', detail: `prepare (${config.target.prepareCommand.join(' ')}) failed: ${describeExit(prep)}\n${prep.tail.slice(-2000)}` };
+            return {
+                kind: 'failedOtherwise',
+                detail: `prepare (${config.target.prepareCommand.join(' ')}) failed: ${describeExit(prep)}\n${prep.tail.slice(-2000)}`,
+            };
         }
     }
-    const argv = fillArgv(config.target.singleTestCommand, { test: path.basename(args.test.path), testPath: args.test.path });
+    const argv = fillArgv(config.target.singleTestCommand, {
+        test: path.basename(args.test.path),
+        testPath: args.test.path,
+    });
     const result = await exec(argv, {
         timeoutMs: config.target.singleTestTimeoutMs,
         outputFile: path.join(args.outputDir, 'regression-test.log'),
@@ -54241,7 +54314,11 @@ async function agent_phase_runAgentPhase(args) {
                 bare: agentConfig.bare,
                 killGraceMs: agentConfig.killGraceMs,
                 prompt,
-                mcpServer: { command: process.execPath, args: [toolsServerPath(job.homeDir)], env: toolsEnv(settings) },
+                mcpServer: {
+                    command: process.execPath,
+                    args: [toolsServerPath(job.homeDir)],
+                    env: toolsEnv(settings),
+                },
                 mcpConfigDir: sandbox.scratchDir,
                 budgetMs: remaining,
                 clock,
@@ -54265,14 +54342,23 @@ async function agent_phase_runAgentPhase(args) {
                 break;
             }
             // Whatever the agent says (even "success"), only the action's own check counts.
-            const verdict = await args.verify(attempt).catch((error) => ({ ok: false, feedback: `verification could not run: ${errorText(error)}` }));
+            const verdict = await args
+                .verify(attempt)
+                .catch((error) => ({
+                ok: false,
+                feedback: `verification could not run: ${errorText(error)}`,
+            }));
             if (verdict.ok) {
                 return { ok: true, report: report('verified') };
             }
             feedback = `${verdict.feedback}${result.outcome === 'success' ? '' : ` (agent outcome: ${result.outcome}${result.resultText ? `: ${result.resultText.slice(0, 500)}` : ''})`}`;
             log.warn(`attempt ${attempt} not accepted: ${feedback}`);
         }
-        return { ok: false, reason: feedback ?? `agent outcome ${last?.outcome ?? 'none'}`, report: report(last?.outcome ?? 'not_run') };
+        return {
+            ok: false,
+            reason: feedback ?? `agent outcome ${last?.outcome ?? 'none'}`,
+            report: report(last?.outcome ?? 'not_run'),
+        };
     }
     finally {
         await clock.close();
@@ -54570,7 +54656,8 @@ function reproduce_toolOutputDir(sandbox) {
 }
 /** Paths a reproducer may change: the simulator and the files the pipeline itself wrote. */
 function allowedReproducerPath(file, simulatorPaths, pipelineFiles) {
-    return pipelineFiles.includes(file) || simulatorPaths.some((prefix) => file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
+    return (pipelineFiles.includes(file) ||
+        simulatorPaths.some((prefix) => file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)));
 }
 async function reproduce_digestFiles(sandbox, files) {
     const digests = {};
@@ -54595,8 +54682,15 @@ async function verifySeedReproduces(job, sandbox, seed, label) {
     });
     if (run.match?.matches)
         return { ok: true };
-    const found = run.panicFound ? `it failed (${run.kind}) at ${run.location ?? 'an unknown location'}${run.message ? `: ${run.message.split('\n')[0]}` : ''}` : run.passed ? 'it passed' : `it failed without a panic (${run.exit})`;
-    return { ok: false, feedback: `running the simulator with seed ${String(seed)} did not panic at ${job.location}: ${found}\n${run.tail.slice(-1500)}` };
+    const found = run.panicFound
+        ? `it failed (${run.kind}) at ${run.location ?? 'an unknown location'}${run.message ? `: ${run.message.split('\n')[0]}` : ''}`
+        : run.passed
+            ? 'it passed'
+            : `it failed without a panic (${run.exit})`;
+    return {
+        ok: false,
+        feedback: `running the simulator with seed ${String(seed)} did not panic at ${job.location}: ${found}\n${run.tail.slice(-1500)}`,
+    };
 }
 /**
  * repo_setup → reproducing → fixing. Sets up the sandbox and the regression test, checks the SQL
@@ -54609,7 +54703,10 @@ async function reproduce_runReproduce(job) {
     let sandbox;
     const lost = new AbortController();
     const stopLease = keepLease(job, (error) => lost.abort(error));
-    const phaseJob = { ...job, signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal };
+    const phaseJob = {
+        ...job,
+        signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
+    };
     try {
         const row = await ourRow(job, ['repo_setup']);
         const baseCommit = await verifyBaseRepo(job.config);
@@ -54618,12 +54715,28 @@ async function reproduce_runReproduce(job) {
             baseSha: baseCommit,
             id: job.names.sessionId,
             workDir: job.workDir,
+            baseVerifiedClean: true, // verifyBaseRepo just checked it; keeps creation O(1) in tree size
             log: (message) => log.info(message),
         });
         await saveSandboxHandle(sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);
         await mkdir(reproduce_toolOutputDir(sandbox), { recursive: true });
-        const test = await writeRegressionTest({ config: job.config, sandbox, names: job.names, sql: row.sql_statements, location: job.location, log: (m) => log.info(m) });
-        const onBase = await job.reporter.group('regression test on the base commit', () => runRegressionTest({ config: job.config, sandbox: sandbox, test, location: job.location, outputDir: reproduce_toolOutputDir(sandbox), prepare: true, signal: phaseJob.signal }));
+        const test = await writeRegressionTest({
+            config: job.config,
+            sandbox,
+            names: job.names,
+            sql: row.sql_statements,
+            location: job.location,
+            log: (m) => log.info(m),
+        });
+        const onBase = await job.reporter.group('regression test on the base commit', () => runRegressionTest({
+            config: job.config,
+            sandbox: sandbox,
+            test,
+            location: job.location,
+            outputDir: reproduce_toolOutputDir(sandbox),
+            prepare: true,
+            signal: phaseJob.signal,
+        }));
         if (onBase.kind !== 'failedWithTargetPanic') {
             throw new PhaseFailure(onBase.kind === 'passed'
                 ? `the panic's SQL does not panic on base ${baseCommit.slice(0, 12)}: its regression test passes (already fixed, or the SQL is incomplete)`
@@ -54637,7 +54750,14 @@ async function reproduce_runReproduce(job) {
             regression_test: test.path,
             base_commit: baseCommit,
         });
-        await job.store.transition({ location: job.location, owner: job.owner, from: 'repo_setup', to: 'reproducing', leaseMs: job.config.leaseMs, set: { branch_name: job.names.branch, base_commit: baseCommit } });
+        await job.store.transition({
+            location: job.location,
+            owner: job.owner,
+            from: 'repo_setup',
+            to: 'reproducing',
+            leaseMs: job.config.leaseMs,
+            set: { branch_name: job.names.branch, base_commit: baseCommit },
+        });
         status = 'reproducing';
         await log.flush();
         log = phaseLog(job, 'reproducing');
@@ -54655,11 +54775,17 @@ async function reproduce_runReproduce(job) {
             verify: async (attempt) => {
                 const context = await readPanicContext(reproduce_contextFile(sandbox));
                 if (context.failing_seed === undefined)
-                    return { ok: false, feedback: 'no failing seed was reported (call describe-sim-fix with the seed that reproduces the panic)' };
+                    return {
+                        ok: false,
+                        feedback: 'no failing seed was reported (call describe-sim-fix with the seed that reproduces the panic)',
+                    };
                 const changed = await changedPaths(sandbox);
                 const outside = changed.filter((f) => !allowedReproducerPath(f, job.config.target.simulatorPaths, pipelineFiles));
                 if (outside.length > 0) {
-                    return { ok: false, feedback: `the reproducer may only change the simulator (${job.config.target.simulatorPaths.join(', ')}), but changed: ${outside.slice(0, 20).join(', ')}. Revert those files.` };
+                    return {
+                        ok: false,
+                        feedback: `the reproducer may only change the simulator (${job.config.target.simulatorPaths.join(', ')}), but changed: ${outside.slice(0, 20).join(', ')}. Revert those files.`,
+                    };
                 }
                 const verdict = await verifySeedReproduces(phaseJob, sandbox, context.failing_seed, `reproducer-${attempt}`);
                 if (verdict.ok)
@@ -54690,7 +54816,14 @@ async function reproduce_runReproduce(job) {
             reproducing: result.report,
         });
         const seedText = String(verifiedSeed);
-        await job.store.transition({ location: job.location, owner: job.owner, from: 'reproducing', to: 'fixing', leaseMs: job.config.leaseMs, set: { failing_seed: seedText } });
+        await job.store.transition({
+            location: job.location,
+            owner: job.owner,
+            from: 'reproducing',
+            to: 'fixing',
+            leaseMs: job.config.leaseMs,
+            set: { failing_seed: seedText },
+        });
         log.info(`seed ${seedText} reproduces the panic at ${job.location} (verified by the pipeline)`);
         return { status: 'fixing', failingSeed: seedText };
     }
@@ -54699,7 +54832,9 @@ async function reproduce_runReproduce(job) {
             log.warn(`not reproducing: ${error.message}`);
             return { status: (await job.store.get(job.location))?.status ?? status, reason: error.message };
         }
-        const reason = lost.signal.aborted ? `lost the claim while ${status}: ${errorText(lost.signal.reason)}` : errorText(error);
+        const reason = lost.signal.aborted
+            ? `lost the claim while ${status}: ${errorText(lost.signal.reason)}`
+            : errorText(error);
         if (sandbox)
             await exportForHumans(job, sandbox, log);
         if (!lost.signal.aborted && !job.signal?.aborted)
@@ -54726,7 +54861,9 @@ function reproduce_promptVars(job, sandbox, row, test, extra = {}) {
             ...extra,
         }),
         repo_dir: sandbox.repoDir,
-        expected_output_source: test.expectedFrom === 'sqlite3' ? 'taken from sqlite3 (keep it)' : 'unknown: set it to what sqlite3 returns for the SQL',
+        expected_output_source: test.expectedFrom === 'sqlite3'
+            ? 'taken from sqlite3 (keep it)'
+            : 'unknown: set it to what sqlite3 returns for the SQL',
     };
 }
 function reproduce_toolsSettings(job, sandbox, row, test) {
@@ -54758,8 +54895,18 @@ function reproduce_toolsSettings(job, sandbox, row, test) {
 function validationSteps(run) {
     const durationOf = (step) => step.command?.durationMs ?? (step.seeds ?? []).reduce((max, seed) => Math.max(max, seed.durationMs), 0);
     return [
-        ...run.steps.map((step) => ({ name: step.step, ok: step.passed, durationMs: durationOf(step), detail: step.summary.slice(0, 2000) })),
-        ...run.skippedSteps.map((step) => ({ name: step, ok: false, durationMs: 0, detail: 'not run: an earlier step failed' })),
+        ...run.steps.map((step) => ({
+            name: step.step,
+            ok: step.passed,
+            durationMs: durationOf(step),
+            detail: step.summary.slice(0, 2000),
+        })),
+        ...run.skippedSteps.map((step) => ({
+            name: step,
+            ok: false,
+            durationMs: 0,
+            detail: 'not run: an earlier step failed',
+        })),
     ];
 }
 /** The fixer must keep the reproducer's simulator change (and an oracle-made test) exactly. */
@@ -54779,7 +54926,10 @@ async function fix_runFix(job) {
     let sandbox;
     const lost = new AbortController();
     const stopLease = keepLease(job, (error) => lost.abort(error));
-    const phaseJob = { ...job, signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal };
+    const phaseJob = {
+        ...job,
+        signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
+    };
     try {
         const row = await ourRow(job, ['fixing']);
         const handoff = await readHandoff(handoffFile(job.workDir, job.names.sessionId), job.location);
@@ -54794,7 +54944,9 @@ async function fix_runFix(job) {
             promptName: 'fixer',
             vars: promptVars(job, sandbox, row, test, {
                 failingSeed: String(handoff.failing_seed),
-                ...(startContext.why_simulator_missed ? { whySimulatorMissed: startContext.why_simulator_missed } : {}),
+                ...(startContext.why_simulator_missed
+                    ? { whySimulatorMissed: startContext.why_simulator_missed }
+                    : {}),
                 ...(startContext.simulator_changes ? { simulatorChanges: startContext.simulator_changes } : {}),
             }),
             budgetMs: job.config.fixerTimeoutMs,
@@ -54807,7 +54959,10 @@ async function fix_runFix(job) {
                     return { ok: false, feedback: `describe-fix was not called (missing ${missing.join(', ')})` };
                 const changed = await untouched(sandbox, handoff);
                 if (changed.length > 0) {
-                    return { ok: false, feedback: `the fix changed files it must keep as they were: ${changed.join(', ')} (the simulator change that reproduces the panic, and the regression test). Restore them.` };
+                    return {
+                        ok: false,
+                        feedback: `the fix changed files it must keep as they were: ${changed.join(', ')} (the simulator change that reproduces the panic, and the regression test). Restore them.`,
+                    };
                 }
                 const run = await job.reporter.group(`independent validation (attempt ${attempt})`, () => validateFix({
                     exec: sandboxExec(sandbox, phaseJob.signal),
@@ -54817,6 +54972,9 @@ async function fix_runFix(job) {
                     extraSeeds: job.config.target.validationSeeds,
                     outputDir: path.join(toolOutputDir(sandbox), 'validation'),
                     runLabel: `pipeline-${attempt}`,
+                    // Each overlay run mounts its own view of one upper dir: concurrent writers are undefined
+                    // behaviour for the kernel, so the pipeline's own seeds run one at a time there.
+                    ...(sandbox.backend === 'overlay' ? { parallelism: 1 } : {}),
                     targetLocation: job.location,
                     repoDir: sandbox.repoDir,
                 }));
@@ -54825,7 +54983,10 @@ async function fix_runFix(job) {
                     return { ok: true };
                 const failed = run.steps.find((s) => !s.passed);
                 const tail = failed?.command?.tail ?? failed?.seeds?.find((seed) => !seed.passed)?.tail ?? '';
-                return { ok: false, feedback: `validation failed at ${run.failedStep ?? '?'}: ${failed?.summary ?? ''}\n${tail.slice(-3000)}` };
+                return {
+                    ok: false,
+                    feedback: `validation failed at ${run.failedStep ?? '?'}: ${failed?.summary ?? ''}\n${tail.slice(-3000)}`,
+                };
             },
         });
         await job.store.recordPhase(job.location, 'fixing', {
@@ -54853,7 +55014,13 @@ async function fix_runFix(job) {
             backend: sandbox.backend,
             ...(job.runUrl ? { run_url: job.runUrl } : {}),
         });
-        await job.store.transition({ location: job.location, owner: job.owner, from: 'fixing', to: 'shipping', leaseMs: job.config.leaseMs });
+        await job.store.transition({
+            location: job.location,
+            owner: job.owner,
+            from: 'fixing',
+            to: 'shipping',
+            leaseMs: job.config.leaseMs,
+        });
         log.info(`fix validated (${validation.map((s) => `${s.name} ${s.ok ? 'ok' : 'failed'}`).join(', ')}); ${exported.patchBytes} bytes of patch exported`);
         await sandbox.destroy();
         return { status: 'shipping', failingSeed: String(handoff.failing_seed) };
@@ -54861,9 +55028,14 @@ async function fix_runFix(job) {
     catch (error) {
         if (error instanceof NotOurTurn) {
             log.warn(`not fixing: ${error.message}`);
-            return { status: (await job.store.get(job.location))?.status ?? 'fixing', reason: error.message };
+            return {
+                status: (await job.store.get(job.location))?.status ?? 'fixing',
+                reason: error.message,
+            };
         }
-        const reason = lost.signal.aborted ? `lost the claim while fixing: ${errorText(lost.signal.reason)}` : errorText(error);
+        const reason = lost.signal.aborted
+            ? `lost the claim while fixing: ${errorText(lost.signal.reason)}`
+            : errorText(error);
         if (sandbox)
             await exportForHumans(job, sandbox, log);
         if (!lost.signal.aborted && !job.signal?.aborted)
@@ -60692,11 +60864,21 @@ async function ship_runShip(job, opts) {
         await (0,promises_.mkdir)(external_node_path_default().dirname(checkout), { recursive: true });
         await git_git(job.workDir, ['clone', '--quiet', '--no-checkout', '--', job.config.baseRepoPath, checkout]);
         await git_git(checkout, ['checkout', '--quiet', '--detach', artifact.summary.base_commit]);
-        const onto = await fetchBranch({ repoDir: checkout, remote, branch: job.config.prBaseBranch, ...(token ? { token } : {}) }).catch((error) => {
+        const onto = await fetchBranch({
+            repoDir: checkout,
+            remote,
+            branch: job.config.prBaseBranch,
+            ...(token ? { token } : {}),
+        }).catch((error) => {
             log.warn(`could not fetch ${job.config.prBaseBranch} from the remote (${job_errorText(error)}); applying on the base commit`);
             return undefined;
         });
-        const applied = await applyPatchToBase({ repoDir: checkout, patchFile: artifact.patchFile, baseSha: artifact.summary.base_commit, ...(onto ? { ontoRef: onto } : {}) });
+        const applied = await applyPatchToBase({
+            repoDir: checkout,
+            patchFile: artifact.patchFile,
+            baseSha: artifact.summary.base_commit,
+            ...(onto ? { ontoRef: onto } : {}),
+        });
         if (!applied.ok)
             throw new job_PhaseFailure(`the fix does not apply to ${job.config.prBaseBranch} any more: ${applied.reason}`);
         log.info(`patch applied (${applied.applied}) onto ${onto ? `${job.config.prBaseBranch} ${onto.slice(0, 12)}` : `base ${artifact.summary.base_commit.slice(0, 12)}`}`);
@@ -60721,14 +60903,26 @@ async function ship_runShip(job, opts) {
             await git_git(checkout, ['format-patch', '-1', '--stdout', sha]).then((text) => (0,promises_.writeFile)(patchCopy, `${text}\n`));
             job.reporter.summary(`### Dry run: draft PR for \`${job.names.branch}\`\n\n**${title.replace(/[`*_<>[\]]/g, '\\$&')}**\n\n${body}`);
             const prUrl = `dry-run://${job.names.branch}`;
-            await job.store.transition({ location: job.location, owner: job.owner, from: 'shipping', to: 'pr_open', set: { pr_url: prUrl } });
+            await job.store.transition({
+                location: job.location,
+                owner: job.owner,
+                from: 'shipping',
+                to: 'pr_open',
+                set: { pr_url: prUrl },
+            });
             log.info(`dry run: no push, no PR; body in ${bodyFile}, patch in ${patchCopy}`);
             return { status: 'pr_open', prUrl, prBodyFile: bodyFile, failingSeed: String(summary.failing_seed) };
         }
         if (!token && !job.config.pushRemote)
             throw new job_PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to push and open the PR');
         const expected = await remoteBranchSha({ remote, branch: job.names.branch, ...(token ? { token } : {}) });
-        await pushBranch({ repoDir: checkout, remote, branch: job.names.branch, expectedRemoteSha: expected ?? null, ...(token ? { token } : {}) });
+        await pushBranch({
+            repoDir: checkout,
+            remote,
+            branch: job.names.branch,
+            expectedRemoteSha: expected ?? null,
+            ...(token ? { token } : {}),
+        });
         log.info(`pushed ${job.names.branch} (${sha.slice(0, 12)})${expected ? ', replacing an earlier push' : ''}`);
         if (!token)
             throw new job_PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to open the PR');
@@ -60745,7 +60939,13 @@ async function ship_runShip(job, opts) {
         });
         for (const warning of pr.warnings ?? [])
             log.warn(warning);
-        await job.store.transition({ location: job.location, owner: job.owner, from: 'shipping', to: 'pr_open', set: { pr_url: pr.url } });
+        await job.store.transition({
+            location: job.location,
+            owner: job.owner,
+            from: 'shipping',
+            to: 'pr_open',
+            set: { pr_url: pr.url },
+        });
         log.info(`${pr.created ? 'opened' : 'updated'} draft PR ${pr.url}`);
         job.reporter.summary(`### Draft PR ${pr.created ? 'opened' : 'updated'}: ${pr.url}`);
         return { status: 'pr_open', prUrl: pr.url, failingSeed: String(summary.failing_seed) };
@@ -60876,9 +61076,20 @@ async function runLocalPass(opts) {
             homeDir: opts.homeDir,
             signal: shutdown.controller.signal,
         });
-        const report = { location: entry.location, slug: entry.slug, status: 'repo_setup', artifactDir, phaseMs: {} };
+        const report = {
+            location: entry.location,
+            slug: entry.slug,
+            status: 'repo_setup',
+            artifactDir,
+            phaseMs: {},
+        };
         const started = Date.now();
-        const progress = (phase, status) => opts.onProgress?.({ location: entry.location, phase, ...(status ? { status } : {}), elapsedMs: Date.now() - started });
+        const progress = (phase, status) => opts.onProgress?.({
+            location: entry.location,
+            phase,
+            ...(status ? { status } : {}),
+            elapsedMs: Date.now() - started,
+        });
         const phases = [
             { name: 'reproduce', from: 'repo_setup', run: () => runReproduce(job) },
             { name: 'fix', from: 'fixing', run: () => runFix(job) },
@@ -60913,7 +61124,8 @@ async function runLocalPass(opts) {
         catch (error) {
             report.reason = errorText(error);
         }
-        if (shutdown.killed || (shutdown.draining && report.status !== 'pr_open' && report.status !== 'needs_human_review')) {
+        if (shutdown.killed ||
+            (shutdown.draining && report.status !== 'pr_open' && report.status !== 'needs_human_review')) {
             if (await opts.store.release(entry.location, owner).catch(() => false))
                 report.status = 'pending';
         }
@@ -60929,7 +61141,18 @@ async function runLocalPass(opts) {
     };
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/panic-output/index.ts
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./packages/core/src/index.ts
+
+
 
 
 

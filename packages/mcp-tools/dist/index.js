@@ -19866,7 +19866,9 @@ async function writeFileAtomic(file, data, mode = 0o644) {
 /** Seeds are u64 in Turso's simulator; kept as a decimal string past 2^53 so nothing is rounded. */
 const seedSchema = union([
     schemas_number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    schemas_string().regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64').refine((s) => BigInt(s) < 2n ** 64n, 'must fit in u64'),
+    schemas_string()
+        .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64')
+        .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'must fit in u64'),
 ]);
 /** `panic_context.json`: what the action knows about the panic plus what the agents report. */
 const panicContextSchema = object({

@@ -119,12 +119,10 @@ export async function runAgentPhase(args: {
         break;
       }
       // Whatever the agent says (even "success"), only the action's own check counts.
-      const verdict = await args
-        .verify(attempt)
-        .catch((error: unknown): Verdict => ({
-          ok: false,
-          feedback: `verification could not run: ${errorText(error)}`,
-        }));
+      const verdict = await args.verify(attempt).catch((error: unknown): Verdict => ({
+        ok: false,
+        feedback: `verification could not run: ${errorText(error)}`,
+      }));
       if (verdict.ok) {
         return { ok: true, report: report('verified') };
       }

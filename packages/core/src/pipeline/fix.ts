@@ -115,6 +115,9 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
             extraSeeds: job.config.target.validationSeeds,
             outputDir: path.join(toolOutputDir(sandbox!), 'validation'),
             runLabel: `pipeline-${attempt}`,
+            // Each overlay run mounts its own view of one upper dir: concurrent writers are undefined
+            // behaviour for the kernel, so the pipeline's own seeds run one at a time there.
+            ...(sandbox!.backend === 'overlay' ? { parallelism: 1 } : {}),
             targetLocation: job.location,
             repoDir: sandbox!.repoDir,
           }),

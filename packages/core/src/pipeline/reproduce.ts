@@ -118,6 +118,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
       baseSha: baseCommit,
       id: job.names.sessionId,
       workDir: job.workDir,
+      baseVerifiedClean: true, // verifyBaseRepo just checked it; keeps creation O(1) in tree size
       log: (message) => log.info(message),
     });
     await saveSandboxHandle(sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);

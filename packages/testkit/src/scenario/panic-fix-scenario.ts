@@ -58,10 +58,9 @@ function textOf(content: unknown): string {
   return '';
 }
 
-/** The value of a `Key: value` line the prompts carry for tools and humans alike. */
+/** The backticked value of a `- Key: \`value\`` line the prompts carry. */
 function promptField(prompt: string, key: string): string | undefined {
-  const match = new RegExp(`^${key}:\\s*(.+)$`, 'm').exec(prompt);
-  return match?.[1]?.trim().replace(/^`|`$/g, '');
+  return new RegExp(`^- ${key}: \`([^\`]+)\``, 'm').exec(prompt)?.[1];
 }
 
 export function panicFixScenario(panics: readonly ScenarioPanic[]): (ctx: TurnContext) => ScriptedTurn {
@@ -75,7 +74,7 @@ export function panicFixScenario(panics: readonly ScenarioPanic[]): (ctx: TurnCo
         : undefined;
     if (!phase) return text('I do not recognise this task.');
     const panic = panics.find((p) => first.includes(`\`${p.location}\``));
-    const repoDir = promptField(first, '- Repository');
+    const repoDir = promptField(first, 'Repository');
     if (!panic || !repoDir) return text('The prompt names no panic I know.');
     const step = messages.filter((m) => m.role === 'assistant').length;
     return (
