@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, detectBackend, PanicStore, type Config } from '@panic-fix/core';
-import { runLocal, resultTable, Shutdown } from '../packages/core/src/cli/run-local.js';
+import { runLocal, Shutdown } from '../packages/core/src/cli/run-local.js';
 import { checkDemo, prepareDemo, type DemoModel } from '../packages/testkit/src/demo/prepare.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +46,6 @@ async function main(): Promise<number> {
     });
     const result = results[0];
     if (!result) throw new Error('the pipeline did not run');
-    out(`\n${resultTable(result)}\n`);
     const store = await PanicStore.open(config.tursoUrl);
     const rows = await store.list();
     store.close();

@@ -66,7 +66,8 @@ export async function runLocal(opts: {
   out: (text: string) => void;
 }): Promise<LocalRunResult[]> {
   const store = await PanicStore.open(opts.config.tursoUrl, opts.config.tursoAuthToken);
-  const reporter = consoleReporter('', (line) => opts.out(`${line}\n`));
+  // Job summaries (PR bodies and tables) go to files and the final table, not the console.
+  const reporter = { ...consoleReporter('', (line) => opts.out(`${line}\n`)), summary: () => undefined };
   const results: LocalRunResult[] = [];
   try {
     for (;;) {
