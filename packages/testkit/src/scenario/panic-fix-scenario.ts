@@ -25,11 +25,16 @@ export interface ScenarioPanic {
   fixEdits: Edit[];
   /** The reproducer reports a seed that does not reproduce (every attempt). */
   neverReproduces?: boolean;
+  /**
+   * A dishonest agent, for the pipeline's own checks: `lying-fixer` changes nothing but reports a
+   * fix; `reproducer-edits-core` also "fixes" the engine while reproducing.
+   */
+  behaviour?: 'honest' | 'lying-fixer' | 'reproducer-edits-core';
 }
 
 export function scenarioPanic(
   planted: PlantedPanic,
-  opts: { neverReproduces?: boolean } = {},
+  opts: { neverReproduces?: boolean; behaviour?: ScenarioPanic['behaviour'] } = {},
 ): ScenarioPanic {
   if (opts.neverReproduces)
     return {
@@ -46,6 +51,7 @@ export function scenarioPanic(
     seed: String(planted.reference.seed),
     simulatorEdits: load(planted.reference.simulator_edits),
     fixEdits: load(planted.reference.fix_edits),
+    ...(opts.behaviour ? { behaviour: opts.behaviour } : {}),
   };
 }
 
@@ -86,7 +92,16 @@ export function panicFixScenario(panics: readonly ScenarioPanic[]): (ctx: TurnCo
 
 function turnsFor(phase: 'reproducer' | 'fixer', panic: ScenarioPanic, repoDir: string): ScriptedTurn[] {
   const abs = (e: Edit) => path.join(repoDir, e.file_path);
-  const edits = phase === 'reproducer' ? (panic.neverReproduces ? [] : panic.simulatorEdits) : panic.fixEdits;
+  const edits =
+    phase === 'reproducer'
+      ? panic.neverReproduces
+        ? []
+        : panic.behaviour === 'reproducer-edits-core'
+          ? [...panic.simulatorEdits, ...panic.fixEdits]
+          : panic.simulatorEdits
+      : panic.behaviour === 'lying-fixer'
+        ? []
+        : panic.fixEdits;
   const files = [...new Set(edits.map(abs))];
   const turns: ScriptedTurn[] = [];
   if (edits.length > 0) {
