@@ -165,26 +165,40 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     }
   };
 
-  const lines = new LineSplitter((line) => {
-    const event = parseStreamLine(line);
-    if (!event) {
-      transcript.line(JSON.stringify({ type: 'panic_fix_raw_output', text: line }));
-      emit(`output: ${line.slice(0, 200)}`);
-      return;
-    }
-    const isResult = event.type === 'result';
-    transcript.line(line, isResult);
-    if (isResult) {
-      const parsed = resultEventSchema.safeParse(event);
-      if (parsed.success) resultEvent = parsed.data;
-    }
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // A logging callback must not break the run.
-    }
-    for (const summary of summariseEvent(event)) emit(summary);
-  });
+  const lines = new LineSplitter(
+    (line) => {
+      const event = parseStreamLine(line);
+      if (!event) {
+        transcript.line(JSON.stringify({ type: 'panic_fix_raw_output', text: line }));
+        emit(`output: ${line.slice(0, 200)}`);
+        return;
+      }
+      const isResult = event.type === 'result';
+      transcript.line(line, isResult);
+      if (isResult) {
+        const parsed = resultEventSchema.safeParse(event);
+        if (parsed.success) resultEvent = parsed.data;
+      }
+      try {
+        options.onEvent?.(event);
+      } catch {
+        // A logging callback must not break the run.
+      }
+      for (const summary of summariseEvent(event)) emit(summary);
+    },
+    {
+      onOversized: (chars) => {
+        transcript.line(
+          JSON.stringify({
+            type: 'panic_fix_line_dropped',
+            chars,
+            note: 'output line over the length limit',
+          }),
+        );
+        emit(`output: dropped a line of ${chars} characters (over the length limit)`);
+      },
+    },
+  );
 
   const child = spawn(program, args, {
     cwd: wrapped.cwd,

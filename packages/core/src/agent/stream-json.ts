@@ -27,19 +27,61 @@ export function parseStreamLine(line: string): StreamEvent | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Splits a byte stream into complete lines; a partial last line waits for more data. */
+/** Longest line kept (UTF-16 units). Claude Code's largest events (big tool results) stay far below it. */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Splits a byte stream into complete lines; a partial last line waits for more data. Linear in the
+ * input and bounded in memory: a line longer than `maxLineChars` (a hostile or broken agent printing
+ * without newlines) is dropped whole, and `onOversized` learns how long it was.
+ */
 export class LineSplitter {
-  private pending = '';
-  constructor(private readonly onLine: (line: string) => void) {}
+  private parts: string[] = [];
+  private pendingChars = 0;
+  /** > 0 while discarding an oversized line, up to its newline. */
+  private droppedChars = 0;
+  private readonly maxLineChars: number;
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly opts: { maxLineChars?: number; onOversized?: (chars: number) => void } = {},
+  ) {
+    this.maxLineChars = opts.maxLineChars ?? MAX_LINE_CHARS;
+  }
   push(chunk: string): void {
-    const text = this.pending + chunk;
-    const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') this.onLine(line);
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf('\n', start);
+      this.append(newline < 0 ? chunk.slice(start) : chunk.slice(start, newline));
+      if (newline < 0) return;
+      this.endLine();
+      start = newline + 1;
+    }
   }
   flush(): void {
-    if (this.pending.trim() !== '') this.onLine(this.pending);
-    this.pending = '';
+    this.endLine();
+  }
+  private append(piece: string): void {
+    if (piece === '') return;
+    if (this.droppedChars > 0 || this.pendingChars + piece.length > this.maxLineChars) {
+      this.droppedChars += this.pendingChars + piece.length;
+      this.parts = [];
+      this.pendingChars = 0;
+      return;
+    }
+    this.parts.push(piece);
+    this.pendingChars += piece.length;
+  }
+  private endLine(): void {
+    if (this.droppedChars > 0) {
+      const dropped = this.droppedChars;
+      this.droppedChars = 0;
+      this.opts.onOversized?.(dropped);
+      return;
+    }
+    const line = this.parts.join('');
+    this.parts = [];
+    this.pendingChars = 0;
+    if (line.trim() !== '') this.onLine(line);
   }
 }
 
