@@ -8,7 +8,8 @@ import { runLocal, Shutdown } from '../packages/core/src/cli/run-local.js';
 import { checkDemo, prepareDemo, type DemoModel } from '../packages/testkit/src/demo/prepare.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO_DIR = path.join(ROOT, '.panic-fix', 'demo');
+// PANIC_FIX_DEMO_DIR moves the demo elsewhere (tests run it in a temp dir).
+const DEMO_DIR = path.resolve(process.env.PANIC_FIX_DEMO_DIR || path.join(ROOT, '.panic-fix', 'demo'));
 
 function out(text: string) {
   process.stdout.write(text);

@@ -2,7 +2,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { runLocalPass, Shutdown, type LocalRunResult } from '../local/orchestrator.js';
+import {
+  runLocalPass,
+  Shutdown,
+  type LocalRunResult,
+  type PanicRunReport,
+  type ProgressEvent,
+} from '../local/orchestrator.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { PanicStore } from '../store/panic-store.js';
 import { formatTable } from './table.js';
@@ -38,18 +44,48 @@ export async function loadLocalConfig(opts: {
   });
 }
 
-export function resultTable(result: LocalRunResult): string {
+/** A real PR's URL; for a dry run the PR body file (what a PR would have said); else why not. */
+function resultCell(p: PanicRunReport, baseDir: string): string {
+  if (p.prUrl && !p.prUrl.startsWith('dry-run:')) return p.prUrl;
+  if (p.prBodyFile) {
+    const relative = path.relative(baseDir, p.prBodyFile);
+    return relative.length < p.prBodyFile.length ? relative : p.prBodyFile;
+  }
+  return p.prUrl ?? p.reason?.split('\n')[0]?.slice(0, 80) ?? '';
+}
+
+/** The final table; file paths are shown relative to `baseDir` (the work directory). */
+export function resultTable(result: LocalRunResult, baseDir = process.cwd()): string {
   const rows = result.panics.map((p) => [
     p.location,
     p.status,
     p.failingSeed ?? '',
-    p.prUrl ?? p.prBodyFile ?? p.reason?.slice(0, 80) ?? '',
+    resultCell(p, baseDir),
+    p.costUsd === undefined ? '' : `$${p.costUsd.toFixed(2)}`,
     ...(['reproduce', 'fix', 'ship'] as const).map((k) =>
       p.phaseMs[k] === undefined ? '' : `${(p.phaseMs[k]! / 1000).toFixed(1)}s`,
     ),
   ]);
-  for (const s of result.skipped) rows.push([s.location, 'skipped', '', s.reason.slice(0, 80), '', '', '']);
-  return formatTable(['location', 'state', 'seed', 'result', 'reproduce', 'fix', 'ship'], rows);
+  for (const s of result.skipped)
+    rows.push([s.location, 'skipped', '', s.reason.slice(0, 80), '', '', '', '']);
+  return formatTable(
+    ['location', 'state', 'seed', 'PR / PR body file / reason', 'cost', 'reproduce', 'fix', 'ship'],
+    rows,
+  );
+}
+
+/** `[12s] core/x.rs:1:2: fix → shipping (budget left 1187 s, $0.61)`. */
+export function progressLine(e: ProgressEvent): string {
+  const extras = [
+    e.budgetLeftMs === undefined
+      ? undefined
+      : `${e.status ? 'budget left' : 'budget'} ${Math.round(e.budgetLeftMs / 1000)} s`,
+    e.costUsd === undefined ? undefined : `$${e.costUsd.toFixed(2)}`,
+  ].filter((x) => x !== undefined);
+  return (
+    `[${(e.elapsedMs / 1000).toFixed(0)}s] ${e.location}: ${e.phase}${e.status ? ` → ${e.status}` : ''}` +
+    (extras.length ? ` (${extras.join(', ')})` : '')
+  );
 }
 
 /**
@@ -80,13 +116,11 @@ export async function runLocal(opts: {
         artifactsRoot: path.join(opts.workDir, 'artifacts'),
         shutdown: opts.shutdown,
         ...(opts.location ? { location: opts.location } : {}),
-        onProgress: (e) =>
-          opts.out(
-            `[${(e.elapsedMs / 1000).toFixed(0)}s] ${e.location}: ${e.phase}${e.status ? ` → ${e.status}` : ''}\n`,
-          ),
+        onProgress: (e) => opts.out(`${progressLine(e)}\n`),
       });
       results.push(result);
-      if (result.panics.length + result.skipped.length > 0) opts.out(`${resultTable(result)}\n`);
+      if (result.panics.length + result.skipped.length > 0)
+        opts.out(`${resultTable(result, opts.workDir)}(files relative to ${opts.workDir})\n`);
       if (opts.once || opts.shutdown.draining) return results;
       await sleepUnlessDraining(opts.pollMs, opts.shutdown);
       if (opts.shutdown.draining) return results;

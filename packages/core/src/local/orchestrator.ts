@@ -1,12 +1,15 @@
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { runFix } from '../pipeline/fix.js';
+import { handoffFile, sandboxHandleFile } from '../pipeline/handoff.js';
 import { errorText, panicJob, type PanicJob } from '../pipeline/job.js';
 import { runPreflight, type MatrixEntry } from '../pipeline/preflight.js';
 import { runReproduce } from '../pipeline/reproduce.js';
 import type { Reporter } from '../pipeline/reporter.js';
 import { runShip } from '../pipeline/ship.js';
+import { loadSandboxHandle, openSandbox } from '../sandbox/index.js';
 import type { Status } from '../state/machine.js';
 import type { PanicStore } from '../store/panic-store.js';
 
@@ -20,6 +23,20 @@ export interface PanicRunReport {
   reason?: string;
   artifactDir: string;
   phaseMs: Partial<Record<'reproduce' | 'fix' | 'ship', number>>;
+  /** Agent cost over all phases (from the row's phase metrics). */
+  costUsd?: number;
+}
+
+/** One progress line's worth: which panic, which phase, elapsed, agent budget left. */
+export interface ProgressEvent {
+  location: string;
+  phase: 'reproduce' | 'fix' | 'ship';
+  /** Set when the phase ended: the status it left the panic in. */
+  status?: Status;
+  elapsedMs: number;
+  /** The phase's agent budget still unspent (reproduce and fix only). */
+  budgetLeftMs?: number;
+  costUsd?: number;
 }
 
 export interface LocalRunResult {
@@ -69,7 +86,7 @@ export async function runLocalPass(opts: {
   shutdown?: Shutdown;
   owner?: string;
   location?: string;
-  onProgress?: (event: { location: string; phase: string; status?: Status; elapsedMs: number }) => void;
+  onProgress?: (event: ProgressEvent) => void;
 }): Promise<LocalRunResult> {
   const shutdown = opts.shutdown ?? new Shutdown();
   const owner = opts.owner ?? localOwner();
@@ -109,7 +126,8 @@ export async function runLocalPass(opts: {
     const job: PanicJob = panicJob({
       config: opts.config,
       store: opts.store,
-      reporter: opts.reporter,
+      // Several panics share the console: every line says which one it is about.
+      reporter: prefixedReporter(opts.reporter, `${entry.location} │ `),
       owner,
       location: entry.location,
       workDir: opts.workDir,
@@ -125,27 +143,57 @@ export async function runLocalPass(opts: {
       phaseMs: {},
     };
     const started = Date.now();
-    const progress = (phase: string, status?: Status) =>
-      opts.onProgress?.({
+    const phases = [
+      {
+        name: 'reproduce' as const,
+        from: 'repo_setup',
+        metric: 'reproducing' as const,
+        budgetMs: opts.config.reproducerTimeoutMs,
+        run: () => runReproduce(job),
+      },
+      {
+        name: 'fix' as const,
+        from: 'fixing',
+        metric: 'fixing' as const,
+        budgetMs: opts.config.fixerTimeoutMs,
+        run: () => runFix(job),
+      },
+      {
+        name: 'ship' as const,
+        from: 'shipping',
+        metric: undefined,
+        budgetMs: undefined,
+        run: () => runShip(job, { dryRun: opts.config.dryRun }),
+      },
+    ];
+    const progress = async (phase: (typeof phases)[number], status?: Status) => {
+      if (!opts.onProgress) return;
+      let budgetLeftMs = phase.budgetMs;
+      let costUsd: number | undefined;
+      if (status && phase.metric) {
+        const row = await opts.store.get(entry.location).catch(() => undefined);
+        const metrics = row?.phase_metrics?.[phase.metric];
+        if (budgetLeftMs !== undefined && metrics?.agent_ms !== undefined)
+          budgetLeftMs = Math.max(0, budgetLeftMs - metrics.agent_ms);
+        costUsd = metrics?.cost_usd;
+      }
+      opts.onProgress({
         location: entry.location,
-        phase,
+        phase: phase.name,
         ...(status ? { status } : {}),
         elapsedMs: Date.now() - started,
+        ...(budgetLeftMs !== undefined ? { budgetLeftMs } : {}),
+        ...(costUsd !== undefined ? { costUsd } : {}),
       });
-    const phases = [
-      { name: 'reproduce' as const, from: 'repo_setup', run: () => runReproduce(job) },
-      { name: 'fix' as const, from: 'fixing', run: () => runFix(job) },
-      { name: 'ship' as const, from: 'shipping', run: () => runShip(job, { dryRun: opts.config.dryRun }) },
-    ];
+    };
     try {
       for (const phase of phases) {
         if (report.status !== phase.from) break;
         if (shutdown.draining) {
-          if (await opts.store.release(entry.location, owner)) report.status = 'pending';
           report.reason = 'stopped before this phase; claim released';
           break;
         }
-        progress(phase.name);
+        await progress(phase);
         const t0 = Date.now();
         const outcome = await phase.run();
         report.phaseMs[phase.name] = Date.now() - t0;
@@ -155,17 +203,22 @@ export async function runLocalPass(opts: {
         if ('prUrl' in outcome && typeof outcome.prUrl === 'string') report.prUrl = outcome.prUrl;
         if ('prBodyFile' in outcome && typeof outcome.prBodyFile === 'string')
           report.prBodyFile = outcome.prBodyFile;
-        progress(phase.name, outcome.status);
+        await progress(phase, outcome.status);
       }
     } catch (error) {
       report.reason = errorText(error);
     }
-    if (
-      shutdown.killed ||
-      (shutdown.draining && report.status !== 'pr_open' && report.status !== 'needs_human_review')
-    ) {
-      if (await opts.store.release(entry.location, owner).catch(() => false)) report.status = 'pending';
+    // Stopped (drain or kill) with the panic still mid-pipeline: give the claim back (attempt not
+    // counted) and drop the sandbox a later run would recreate anyway. release() only touches
+    // active rows we own, so finished panics are left as they are.
+    if (shutdown.draining && (await opts.store.release(entry.location, owner).catch(() => false))) {
+      report.status = 'pending';
+      report.reason ??= 'stopped; claim released';
+      await discardSandbox(job);
     }
+    const row = await opts.store.get(entry.location).catch(() => undefined);
+    const costs = Object.values(row?.phase_metrics ?? {}).map((m) => m?.cost_usd ?? 0);
+    if (costs.length) report.costUsd = costs.reduce((a, b) => a + b, 0);
     return report;
   }
 
@@ -177,4 +230,28 @@ export async function runLocalPass(opts: {
     baseCommit: preflight.baseCommit,
     skipped: preflight.skipped,
   };
+}
+
+/** The same reporter with `prefix` on every console line (the database log is written separately). */
+function prefixedReporter(reporter: Reporter, prefix: string): Reporter {
+  return {
+    log: (level, message) => reporter.log(level, `${prefix}${message}`),
+    group: (title, fn) => reporter.group(`${prefix}${title}`, fn),
+    summary: (markdown) => reporter.summary(markdown),
+    annotate: (level, title, message) => reporter.annotate(level, `${prefix}${title}`, message),
+    mask: (secret) => reporter.mask(secret),
+  };
+}
+
+/** Removes a released panic's sandbox (kept between reproduce and fix) and its hand-off files. */
+async function discardSandbox(job: PanicJob): Promise<void> {
+  const handle = sandboxHandleFile(job.workDir, job.names.sessionId);
+  try {
+    const sandbox = await openSandbox(await loadSandboxHandle(handle));
+    await sandbox.destroy();
+  } catch {
+    // No sandbox left (the phase already destroyed it) or it is unreadable: nothing to keep.
+  }
+  await rm(handle, { force: true });
+  await rm(handoffFile(job.workDir, job.names.sessionId), { force: true });
 }

@@ -4,11 +4,21 @@ import { PanicStore, type PanicRow } from '@panic-fix/core';
 import { panicFixScenario, scenarioPanic } from '../scenario/panic-fix-scenario.js';
 import { CLAUDE_BIN } from '../scripted-model/claude-env.js';
 import { startScriptedModel } from '../scripted-model/server.js';
+import { delayed } from '../scripted-model/turns.js';
 import { materialiseTarget, plantedPanics, type PlantedPanic } from '../target-repo/index.js';
 
 export interface DemoModel {
   description: string;
+  /** What the agents need to reach the model (already in process.env unless asked otherwise). */
+  env: Record<string, string>;
   close(): Promise<void>;
+}
+
+export interface StartModelOptions {
+  /** Every scripted answer waits this long (tests use it to signal while phases are running). */
+  turnDelayMs?: number;
+  /** Put the model's env into this process's env (the demo does; tests pass it to a child). Default true. */
+  applyToProcessEnv?: boolean;
 }
 
 /** Which planted panic the demo's scripted reproducer fails on (to show needs_human_review). */
@@ -25,7 +35,12 @@ export function expectedStatus(panic: PlantedPanic): PanicRow['status'] {
  * Lays out the demo: the example target as a git repo with a bare origin, a fresh `file:`
  * database holding the planted panics, and properties for a dry run.
  */
-export async function prepareDemo(opts: { dir: string; log: (text: string) => void }) {
+export async function prepareDemo(opts: {
+  dir: string;
+  log: (text: string) => void;
+  /** Which planted panics to enqueue (default all). */
+  enqueue?: (panic: PlantedPanic) => boolean;
+}) {
   const targetDir = path.join(opts.dir, 'target');
   await rm(targetDir, { recursive: true, force: true });
   await mkdir(targetDir, { recursive: true });
@@ -37,6 +52,7 @@ export async function prepareDemo(opts: { dir: string; log: (text: string) => vo
   const store = await PanicStore.open(tursoUrl);
   try {
     for (const p of panics) {
+      if (opts.enqueue && !opts.enqueue(p)) continue;
       await store.enqueue({
         panic_location: p.panic_location,
         panic_message: p.panic_message,
@@ -66,18 +82,24 @@ export async function prepareDemo(opts: { dir: string; log: (text: string) => vo
     sandbox: { backend: 'auto', workDir: path.join(opts.dir, 'work', 'sandboxes') },
   };
 
-  async function startModel(): Promise<DemoModel> {
+  async function startModel(modelOpts: StartModelOptions = {}): Promise<DemoModel> {
     if (process.env.ANTHROPIC_API_KEY && !process.env.PANIC_FIX_DEMO_SCRIPTED) {
-      return { description: 'real model (ANTHROPIC_API_KEY is set)', close: async () => undefined };
+      return { description: 'real model (ANTHROPIC_API_KEY is set)', env: {}, close: async () => undefined };
     }
+    // PANIC_FIX_DEMO_SABOTAGE=1: the scripted reproducer never finds a seed, so the demo's
+    // expectations fail (shows, and tests, that the demo exits non-zero then).
+    const sabotage = process.env.PANIC_FIX_DEMO_SABOTAGE === '1';
     const scenario = panicFixScenario(
       panics
         .filter((p) => p.kind !== 'unimplemented')
-        .map((p) => scenarioPanic(p, { neverReproduces: !p.reference })),
+        .map((p) => scenarioPanic(p, { neverReproduces: sabotage || !p.reference })),
     );
-    const model = await startScriptedModel({ script: scenario });
+    const delayMs = modelOpts.turnDelayMs ?? 0;
+    const model = await startScriptedModel({
+      script: delayMs > 0 ? (ctx) => delayed(delayMs, scenario(ctx)) : scenario,
+    });
     // The agents inherit these through the runner's allow-list; nothing leaves 127.0.0.1.
-    Object.assign(process.env, {
+    const env = {
       ANTHROPIC_BASE_URL: model.url,
       ANTHROPIC_API_KEY: 'sk-demo-scripted-model',
       CLAUDE_CONFIG_DIR: path.join(opts.dir, 'claude-config'),
@@ -85,9 +107,11 @@ export async function prepareDemo(opts: { dir: string; log: (text: string) => vo
       CLAUDE_CODE_MAX_RETRIES: '0',
       DISABLE_AUTOUPDATER: '1',
       IS_SANDBOX: '1',
-    });
+    };
+    if (modelOpts.applyToProcessEnv !== false) Object.assign(process.env, env);
     return {
-      description: `scripted model on ${model.url} (set ANTHROPIC_API_KEY for a real one)`,
+      description: `scripted model on ${model.url}${sabotage ? ' (sabotaged: never reproduces)' : ''} (set ANTHROPIC_API_KEY for a real one)`,
+      env,
       close: () => model.close(),
     };
   }
