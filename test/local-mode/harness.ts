@@ -93,6 +93,8 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves with the exit code (or the signal name) once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The exit, once the process has exited and its output is read; undefined before. */
+  status(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
 /** `panic-fix run …` as a child process (entry.ts through tsx, so signals reach the CLI itself). */
@@ -106,10 +108,11 @@ export function spawnRun(layout: Layout, args: string[]): RunningCli {
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => resolve((status = { code, signal }))),
   );
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return { child, stdout: () => out, stderr: () => err, exited, status: () => status };
 }
 
 /** Polls `check` until it returns a value (not undefined); fails with `what` after `timeoutMs`. */
