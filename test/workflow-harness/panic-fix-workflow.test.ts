@@ -96,7 +96,10 @@ describe('panic-fix.yml in the workflow harness (stub actions)', () => {
       Object.fromEntries(panic.legs[index]!.steps.map((step) => [step.id, step.conclusion]));
     expect(stepsOf(0).fix).toBe('success');
     expect(stepsOf(2).fix).toBe('skipped');
-    expect((await readdir(result.artifactsDir)).sort()).toEqual(PANICS.map((p) => `panic-${p.slug}`).sort());
+    // One artifact per panic from its leg, and one per panic from ship (the dry-run PR body and patch).
+    expect((await readdir(result.artifactsDir)).sort()).toEqual(
+      PANICS.flatMap((p) => [`panic-${p.slug}`, `panic-${p.slug}-ship`]).sort(),
+    );
 
     const ship = result.jobs.ship!;
     expect(ship.legs.map((leg) => leg.steps.find((step) => step.id === 'ship')!.outputs.status)).toEqual([

@@ -6,6 +6,7 @@ import {
   inputs,
   loadActionConfig,
   PanicStore,
+  phaseSummary,
   readInputs,
   runAction,
   runFix,
@@ -32,7 +33,15 @@ await runAction(async () => {
     const outcome = await runFix(job);
     core.setOutput('status', outcome.status);
     reporter.summary(
-      `### Fix \`${job.names.slug}\`: ${outcome.status}${outcome.reason ? `\n\n${outcome.reason.replace(/[<>&]/g, ' ')}` : ''}`,
+      phaseSummary({
+        title: 'panic-fix fix',
+        location: job.location,
+        status: outcome.status,
+        ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+        ...(outcome.report ? { metrics: outcome.report } : {}),
+        ...(outcome.validation ? { validation: outcome.validation } : {}),
+      }),
     );
     if (outcome.status === 'needs_human_review')
       core.setFailed(`fix: ${outcome.reason ?? 'needs human review'}`);

@@ -34471,7 +34471,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50847,6 +50847,28 @@ function preflightSummary(result) {
     }
     return lines.join('\n');
 }
+/** The job summary of one panic's phase: what happened, and why when it did not work. */
+function phaseSummary(args) {
+    const m = args.metrics ?? {};
+    const seconds = (ms) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
+    const lines = [
+        `### ${args.title}`,
+        '',
+        '| panic | state | seed | attempts | agent time | simulator time (excluded) | turns | cost |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        `| ${cell(args.location)} | ${cell(args.status)} | ${cell(args.failingSeed ?? '')} | ${m.attempts ?? ''} | ${seconds(m.agentMs)} | ${seconds(m.excludedMs)} | ${m.turns ?? ''} | ${m.costUsd === undefined ? '' : `$${m.costUsd.toFixed(2)}`} |`,
+    ];
+    if (args.validation?.length) {
+        lines.push('', '| validation step | result | time |', '| --- | --- | --- |');
+        for (const step of args.validation)
+            lines.push(`| ${cell(step.name)} | ${step.ok ? 'passed' : 'FAILED'} | ${seconds(step.durationMs)} |`);
+    }
+    if (args.prUrl)
+        lines.push('', `Pull request: ${cell(args.prUrl, 500)}`);
+    if (args.reason)
+        lines.push('', `**Needs attention:** ${cell(args.reason, 2000)}`);
+    return lines.join('\n');
+}
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
 var lib_core = __nccwpck_require__(3491);
@@ -53615,25 +53637,64 @@ function stream_json_parseStreamLine(line) {
     const parsed = streamEventSchema.safeParse(json);
     return parsed.success ? parsed.data : undefined;
 }
-/** Splits a byte stream into complete lines; a partial last line waits for more data. */
+/** Longest line kept (UTF-16 units). Claude Code's largest events (big tool results) stay far below it. */
+const MAX_LINE_CHARS = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
+/**
+ * Splits a byte stream into complete lines; a partial last line waits for more data. Linear in the
+ * input and bounded in memory: a line longer than `maxLineChars` (a hostile or broken agent printing
+ * without newlines) is dropped whole, and `onOversized` learns how long it was.
+ */
 class stream_json_LineSplitter {
     onLine;
-    pending = '';
-    constructor(onLine) {
+    opts;
+    parts = [];
+    pendingChars = 0;
+    /** > 0 while discarding an oversized line, up to its newline. */
+    droppedChars = 0;
+    maxLineChars;
+    constructor(onLine, opts = {}) {
         this.onLine = onLine;
+        this.opts = opts;
+        this.maxLineChars = opts.maxLineChars ?? MAX_LINE_CHARS;
     }
     push(chunk) {
-        const text = this.pending + chunk;
-        const lines = text.split('\n');
-        this.pending = lines.pop() ?? '';
-        for (const line of lines)
-            if (line.trim() !== '')
-                this.onLine(line);
+        let start = 0;
+        for (;;) {
+            const newline = chunk.indexOf('\n', start);
+            this.append(newline < 0 ? chunk.slice(start) : chunk.slice(start, newline));
+            if (newline < 0)
+                return;
+            this.endLine();
+            start = newline + 1;
+        }
     }
     flush() {
-        if (this.pending.trim() !== '')
-            this.onLine(this.pending);
-        this.pending = '';
+        this.endLine();
+    }
+    append(piece) {
+        if (piece === '')
+            return;
+        if (this.droppedChars > 0 || this.pendingChars + piece.length > this.maxLineChars) {
+            this.droppedChars += this.pendingChars + piece.length;
+            this.parts = [];
+            this.pendingChars = 0;
+            return;
+        }
+        this.parts.push(piece);
+        this.pendingChars += piece.length;
+    }
+    endLine() {
+        if (this.droppedChars > 0) {
+            const dropped = this.droppedChars;
+            this.droppedChars = 0;
+            this.opts.onOversized?.(dropped);
+            return;
+        }
+        const line = this.parts.join('');
+        this.parts = [];
+        this.pendingChars = 0;
+        if (line.trim() !== '')
+            this.onLine(line);
     }
 }
 const SUMMARY_TEXT = 160;
@@ -53842,6 +53903,15 @@ async function run_agent_runAgent(options) {
         }
         for (const summary of summariseEvent(event))
             emit(summary);
+    }, {
+        onOversized: (chars) => {
+            transcript.line(JSON.stringify({
+                type: 'panic_fix_line_dropped',
+                chars,
+                note: 'output line over the length limit',
+            }));
+            emit(`output: dropped a line of ${chars} characters (over the length limit)`);
+        },
     });
     const child = spawn(program, args, {
         cwd: wrapped.cwd,
@@ -54191,6 +54261,7 @@ function vars_panicPromptVars(input) {
     const { target } = input;
     return {
         panic_location: input.panicLocation,
+        repo_dir: input.repoDir ?? '.',
         panic_message_block: fenced(input.panicMessage, 'text'),
         sql_block: input.sqlStatements.trim()
             ? fenced(input.sqlStatements, 'sql')
@@ -54304,9 +54375,7 @@ async function agent_phase_runAgentPhase(args) {
                 break;
             }
             // Whatever the agent says (even "success"), only the action's own check counts.
-            const verdict = await args
-                .verify(attempt)
-                .catch((error) => ({
+            const verdict = await args.verify(attempt).catch((error) => ({
                 ok: false,
                 feedback: `verification could not run: ${errorText(error)}`,
             }));
@@ -54787,7 +54856,7 @@ async function reproduce_runReproduce(job) {
             set: { failing_seed: seedText },
         });
         log.info(`seed ${seedText} reproduces the panic at ${job.location} (verified by the pipeline)`);
-        return { status: 'fixing', failingSeed: seedText };
+        return { status: 'fixing', failingSeed: seedText, report: result.report };
     }
     catch (error) {
         if (error instanceof NotOurTurn) {
@@ -54820,9 +54889,9 @@ function reproduce_promptVars(job, sandbox, row, test, extra = {}) {
             sqlStatements: row.sql_statements,
             target: job.config.target,
             regressionTest: test.path,
+            repoDir: sandbox.repoDir,
             ...extra,
         }),
-        repo_dir: sandbox.repoDir,
         expected_output_source: test.expectedFrom === 'sqlite3'
             ? 'taken from sqlite3 (keep it)'
             : 'unknown: set it to what sqlite3 returns for the SQL',
@@ -54985,7 +55054,12 @@ async function fix_runFix(job) {
         });
         log.info(`fix validated (${validation.map((s) => `${s.name} ${s.ok ? 'ok' : 'failed'}`).join(', ')}); ${exported.patchBytes} bytes of patch exported`);
         await sandbox.destroy();
-        return { status: 'shipping', failingSeed: String(handoff.failing_seed) };
+        return {
+            status: 'shipping',
+            failingSeed: String(handoff.failing_seed),
+            report: result.report,
+            validation,
+        };
     }
     catch (error) {
         if (error instanceof NotOurTurn) {
@@ -60964,6 +61038,9 @@ function actionPanicJob(args) {
 
 
 
+
+
+
 /**
  * Two-stage stop. `drain()` (first SIGINT/SIGTERM): claim nothing new; panics in flight finish
  * their current phase, then give their claim back. `kill()` (second signal): abort the agents and
@@ -61030,7 +61107,8 @@ async function runLocalPass(opts) {
         const job = panicJob({
             config: opts.config,
             store: opts.store,
-            reporter: opts.reporter,
+            // Several panics share the console: every line says which one it is about.
+            reporter: prefixedReporter(opts.reporter, `${entry.location} │ `),
             owner,
             location: entry.location,
             workDir: opts.workDir,
@@ -61046,28 +61124,59 @@ async function runLocalPass(opts) {
             phaseMs: {},
         };
         const started = Date.now();
-        const progress = (phase, status) => opts.onProgress?.({
-            location: entry.location,
-            phase,
-            ...(status ? { status } : {}),
-            elapsedMs: Date.now() - started,
-        });
         const phases = [
-            { name: 'reproduce', from: 'repo_setup', run: () => runReproduce(job) },
-            { name: 'fix', from: 'fixing', run: () => runFix(job) },
-            { name: 'ship', from: 'shipping', run: () => runShip(job, { dryRun: opts.config.dryRun }) },
+            {
+                name: 'reproduce',
+                from: 'repo_setup',
+                metric: 'reproducing',
+                budgetMs: opts.config.reproducerTimeoutMs,
+                run: () => runReproduce(job),
+            },
+            {
+                name: 'fix',
+                from: 'fixing',
+                metric: 'fixing',
+                budgetMs: opts.config.fixerTimeoutMs,
+                run: () => runFix(job),
+            },
+            {
+                name: 'ship',
+                from: 'shipping',
+                metric: undefined,
+                budgetMs: undefined,
+                run: () => runShip(job, { dryRun: opts.config.dryRun }),
+            },
         ];
+        const progress = async (phase, status) => {
+            if (!opts.onProgress)
+                return;
+            let budgetLeftMs = phase.budgetMs;
+            let costUsd;
+            if (status && phase.metric) {
+                const row = await opts.store.get(entry.location).catch(() => undefined);
+                const metrics = row?.phase_metrics?.[phase.metric];
+                if (budgetLeftMs !== undefined && metrics?.agent_ms !== undefined)
+                    budgetLeftMs = Math.max(0, budgetLeftMs - metrics.agent_ms);
+                costUsd = metrics?.cost_usd;
+            }
+            opts.onProgress({
+                location: entry.location,
+                phase: phase.name,
+                ...(status ? { status } : {}),
+                elapsedMs: Date.now() - started,
+                ...(budgetLeftMs !== undefined ? { budgetLeftMs } : {}),
+                ...(costUsd !== undefined ? { costUsd } : {}),
+            });
+        };
         try {
             for (const phase of phases) {
                 if (report.status !== phase.from)
                     break;
                 if (shutdown.draining) {
-                    if (await opts.store.release(entry.location, owner))
-                        report.status = 'pending';
                     report.reason = 'stopped before this phase; claim released';
                     break;
                 }
-                progress(phase.name);
+                await progress(phase);
                 const t0 = Date.now();
                 const outcome = await phase.run();
                 report.phaseMs[phase.name] = Date.now() - t0;
@@ -61080,17 +61189,24 @@ async function runLocalPass(opts) {
                     report.prUrl = outcome.prUrl;
                 if ('prBodyFile' in outcome && typeof outcome.prBodyFile === 'string')
                     report.prBodyFile = outcome.prBodyFile;
-                progress(phase.name, outcome.status);
+                await progress(phase, outcome.status);
             }
         }
         catch (error) {
             report.reason = errorText(error);
         }
-        if (shutdown.killed ||
-            (shutdown.draining && report.status !== 'pr_open' && report.status !== 'needs_human_review')) {
-            if (await opts.store.release(entry.location, owner).catch(() => false))
-                report.status = 'pending';
+        // Stopped (drain or kill) with the panic still mid-pipeline: give the claim back (attempt not
+        // counted) and drop the sandbox a later run would recreate anyway. release() only touches
+        // active rows we own, so finished panics are left as they are.
+        if (shutdown.draining && (await opts.store.release(entry.location, owner).catch(() => false))) {
+            report.status = 'pending';
+            report.reason ??= 'stopped; claim released';
+            await discardSandbox(job);
         }
+        const row = await opts.store.get(entry.location).catch(() => undefined);
+        const costs = Object.values(row?.phase_metrics ?? {}).map((m) => m?.cost_usd ?? 0);
+        if (costs.length)
+            report.costUsd = costs.reduce((a, b) => a + b, 0);
         return report;
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
@@ -61101,6 +61217,29 @@ async function runLocalPass(opts) {
         baseCommit: preflight.baseCommit,
         skipped: preflight.skipped,
     };
+}
+/** The same reporter with `prefix` on every console line (the database log is written separately). */
+function prefixedReporter(reporter, prefix) {
+    return {
+        log: (level, message) => reporter.log(level, `${prefix}${message}`),
+        group: (title, fn) => reporter.group(`${prefix}${title}`, fn),
+        summary: (markdown) => reporter.summary(markdown),
+        annotate: (level, title, message) => reporter.annotate(level, `${prefix}${title}`, message),
+        mask: (secret) => reporter.mask(secret),
+    };
+}
+/** Removes a released panic's sandbox (kept between reproduce and fix) and its hand-off files. */
+async function discardSandbox(job) {
+    const handle = sandboxHandleFile(job.workDir, job.names.sessionId);
+    try {
+        const sandbox = await openSandbox(await loadSandboxHandle(handle));
+        await sandbox.destroy();
+    }
+    catch {
+        // No sandbox left (the phase already destroyed it) or it is unreadable: nothing to keep.
+    }
+    await rm(handle, { force: true });
+    await rm(handoffFile(job.workDir, job.names.sessionId), { force: true });
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/panic-output/index.ts

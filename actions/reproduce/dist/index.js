@@ -34416,7 +34416,7 @@ function socketOnError() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3491);
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2020);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5938);
 
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
@@ -34440,7 +34440,14 @@ await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(asyn
         const outcome = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runReproduce */ .vz)(job);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('status', outcome.status);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failing-seed', outcome.failingSeed ?? '');
-        reporter.summary(`### Reproduce \`${job.names.slug}\`: ${outcome.status}${outcome.failingSeed ? ` (seed ${outcome.failingSeed})` : ''}${outcome.reason ? `\n\n${outcome.reason.replace(/[<>&]/g, ' ')}` : ''}`);
+        reporter.summary((0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .phaseSummary */ .g3y)({
+            title: 'panic-fix reproduce',
+            location: job.location,
+            status: outcome.status,
+            ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+            ...(outcome.reason ? { reason: outcome.reason } : {}),
+            ...(outcome.report ? { metrics: outcome.report } : {}),
+        }));
         if (outcome.status === 'needs_human_review')
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`reproduce: ${outcome.reason ?? 'needs human review'}`);
     }
@@ -34454,7 +34461,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2020:
+/***/ 5938:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34466,12 +34473,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   nqS: () => (/* reexport */ homeDirFromAction),
   QL1: () => (/* reexport */ inputs),
   zlU: () => (/* reexport */ loadActionConfig),
+  g3y: () => (/* reexport */ phaseSummary),
   KoQ: () => (/* reexport */ readInputs),
   CsV: () => (/* reexport */ runAction),
   vz: () => (/* reexport */ reproduce_runReproduce)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50819,6 +50827,57 @@ async function preflight_runPreflight(args) {
     };
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/pipeline/summary.ts
+/** Markdown-safe table cell: literal text, one line, pipes escaped. */
+function cell(text, max = 200) {
+    const oneLine = text.replace(/[\r\n]+/g, ' ').slice(0, max);
+    return oneLine.replace(/[\\`*_[\]<>|&#@]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function preflightSummary(result) {
+    const lines = [
+        '### panic-fix preflight',
+        '',
+        `Base commit \`${result.baseCommit.slice(0, 12)}\`: ${result.verdict.cached ? 'verified earlier (cached)' : `build and tests passed in ${Math.round(result.verdict.durationMs / 1000)} s`}.`,
+        '',
+        '| panic | action | detail |',
+        '| --- | --- | --- |',
+        ...result.claimed.map((c) => `| ${cell(c.location)} | claimed | attempt ${c.attempt} |`),
+        ...result.skipped.map((s) => `| ${cell(s.location)} | skipped | ${cell(s.reason)} |`),
+        ...result.reclaimed.requeued.map((l) => `| ${cell(l)} | requeued | lease expired |`),
+        ...result.reclaimed.exhausted.map((l) => `| ${cell(l)} | needs_human_review | out of attempts |`),
+    ];
+    if (result.claimed.length +
+        result.skipped.length +
+        result.reclaimed.requeued.length +
+        result.reclaimed.exhausted.length ===
+        0) {
+        lines.push('| (none) | nothing pending | |');
+    }
+    return lines.join('\n');
+}
+/** The job summary of one panic's phase: what happened, and why when it did not work. */
+function phaseSummary(args) {
+    const m = args.metrics ?? {};
+    const seconds = (ms) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
+    const lines = [
+        `### ${args.title}`,
+        '',
+        '| panic | state | seed | attempts | agent time | simulator time (excluded) | turns | cost |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        `| ${cell(args.location)} | ${cell(args.status)} | ${cell(args.failingSeed ?? '')} | ${m.attempts ?? ''} | ${seconds(m.agentMs)} | ${seconds(m.excludedMs)} | ${m.turns ?? ''} | ${m.costUsd === undefined ? '' : `$${m.costUsd.toFixed(2)}`} |`,
+    ];
+    if (args.validation?.length) {
+        lines.push('', '| validation step | result | time |', '| --- | --- | --- |');
+        for (const step of args.validation)
+            lines.push(`| ${cell(step.name)} | ${step.ok ? 'passed' : 'FAILED'} | ${seconds(step.durationMs)} |`);
+    }
+    if (args.prUrl)
+        lines.push('', `Pull request: ${cell(args.prUrl, 500)}`);
+    if (args.reason)
+        lines.push('', `**Needs attention:** ${cell(args.reason, 2000)}`);
+    return lines.join('\n');
+}
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
 var lib_core = __nccwpck_require__(3491);
 ;// CONCATENATED MODULE: ./packages/core/src/action-kit/reporter.ts
@@ -53951,25 +54010,64 @@ function parseStreamLine(line) {
     const parsed = streamEventSchema.safeParse(json);
     return parsed.success ? parsed.data : undefined;
 }
-/** Splits a byte stream into complete lines; a partial last line waits for more data. */
+/** Longest line kept (UTF-16 units). Claude Code's largest events (big tool results) stay far below it. */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
+/**
+ * Splits a byte stream into complete lines; a partial last line waits for more data. Linear in the
+ * input and bounded in memory: a line longer than `maxLineChars` (a hostile or broken agent printing
+ * without newlines) is dropped whole, and `onOversized` learns how long it was.
+ */
 class LineSplitter {
     onLine;
-    pending = '';
-    constructor(onLine) {
+    opts;
+    parts = [];
+    pendingChars = 0;
+    /** > 0 while discarding an oversized line, up to its newline. */
+    droppedChars = 0;
+    maxLineChars;
+    constructor(onLine, opts = {}) {
         this.onLine = onLine;
+        this.opts = opts;
+        this.maxLineChars = opts.maxLineChars ?? MAX_LINE_CHARS;
     }
     push(chunk) {
-        const text = this.pending + chunk;
-        const lines = text.split('\n');
-        this.pending = lines.pop() ?? '';
-        for (const line of lines)
-            if (line.trim() !== '')
-                this.onLine(line);
+        let start = 0;
+        for (;;) {
+            const newline = chunk.indexOf('\n', start);
+            this.append(newline < 0 ? chunk.slice(start) : chunk.slice(start, newline));
+            if (newline < 0)
+                return;
+            this.endLine();
+            start = newline + 1;
+        }
     }
     flush() {
-        if (this.pending.trim() !== '')
-            this.onLine(this.pending);
-        this.pending = '';
+        this.endLine();
+    }
+    append(piece) {
+        if (piece === '')
+            return;
+        if (this.droppedChars > 0 || this.pendingChars + piece.length > this.maxLineChars) {
+            this.droppedChars += this.pendingChars + piece.length;
+            this.parts = [];
+            this.pendingChars = 0;
+            return;
+        }
+        this.parts.push(piece);
+        this.pendingChars += piece.length;
+    }
+    endLine() {
+        if (this.droppedChars > 0) {
+            const dropped = this.droppedChars;
+            this.droppedChars = 0;
+            this.opts.onOversized?.(dropped);
+            return;
+        }
+        const line = this.parts.join('');
+        this.parts = [];
+        this.pendingChars = 0;
+        if (line.trim() !== '')
+            this.onLine(line);
     }
 }
 const SUMMARY_TEXT = 160;
@@ -54178,6 +54276,15 @@ async function runAgent(options) {
         }
         for (const summary of summariseEvent(event))
             emit(summary);
+    }, {
+        onOversized: (chars) => {
+            transcript.line(JSON.stringify({
+                type: 'panic_fix_line_dropped',
+                chars,
+                note: 'output line over the length limit',
+            }));
+            emit(`output: dropped a line of ${chars} characters (over the length limit)`);
+        },
     });
     const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, {
         cwd: wrapped.cwd,
@@ -54527,6 +54634,7 @@ function panicPromptVars(input) {
     const { target } = input;
     return {
         panic_location: input.panicLocation,
+        repo_dir: input.repoDir ?? '.',
         panic_message_block: fenced(input.panicMessage, 'text'),
         sql_block: input.sqlStatements.trim()
             ? fenced(input.sqlStatements, 'sql')
@@ -54640,9 +54748,7 @@ async function agent_phase_runAgentPhase(args) {
                 break;
             }
             // Whatever the agent says (even "success"), only the action's own check counts.
-            const verdict = await args
-                .verify(attempt)
-                .catch((error) => ({
+            const verdict = await args.verify(attempt).catch((error) => ({
                 ok: false,
                 feedback: `verification could not run: ${job_errorText(error)}`,
             }));
@@ -55176,7 +55282,7 @@ async function reproduce_runReproduce(job) {
             set: { failing_seed: seedText },
         });
         log.info(`seed ${seedText} reproduces the panic at ${job.location} (verified by the pipeline)`);
-        return { status: 'fixing', failingSeed: seedText };
+        return { status: 'fixing', failingSeed: seedText, report: result.report };
     }
     catch (error) {
         if (error instanceof job_NotOurTurn) {
@@ -55209,9 +55315,9 @@ function reproduce_promptVars(job, sandbox, row, test, extra = {}) {
             sqlStatements: row.sql_statements,
             target: job.config.target,
             regressionTest: test.path,
+            repoDir: sandbox.repoDir,
             ...extra,
         }),
-        repo_dir: sandbox.repoDir,
         expected_output_source: test.expectedFrom === 'sqlite3'
             ? 'taken from sqlite3 (keep it)'
             : 'unknown: set it to what sqlite3 returns for the SQL',
@@ -55374,7 +55480,12 @@ async function fix_runFix(job) {
         });
         log.info(`fix validated (${validation.map((s) => `${s.name} ${s.ok ? 'ok' : 'failed'}`).join(', ')}); ${exported.patchBytes} bytes of patch exported`);
         await sandbox.destroy();
-        return { status: 'shipping', failingSeed: String(handoff.failing_seed) };
+        return {
+            status: 'shipping',
+            failingSeed: String(handoff.failing_seed),
+            report: result.report,
+            validation,
+        };
     }
     catch (error) {
         if (error instanceof NotOurTurn) {
@@ -61353,6 +61464,9 @@ function actionPanicJob(args) {
 
 
 
+
+
+
 /**
  * Two-stage stop. `drain()` (first SIGINT/SIGTERM): claim nothing new; panics in flight finish
  * their current phase, then give their claim back. `kill()` (second signal): abort the agents and
@@ -61419,7 +61533,8 @@ async function runLocalPass(opts) {
         const job = panicJob({
             config: opts.config,
             store: opts.store,
-            reporter: opts.reporter,
+            // Several panics share the console: every line says which one it is about.
+            reporter: prefixedReporter(opts.reporter, `${entry.location} │ `),
             owner,
             location: entry.location,
             workDir: opts.workDir,
@@ -61435,28 +61550,59 @@ async function runLocalPass(opts) {
             phaseMs: {},
         };
         const started = Date.now();
-        const progress = (phase, status) => opts.onProgress?.({
-            location: entry.location,
-            phase,
-            ...(status ? { status } : {}),
-            elapsedMs: Date.now() - started,
-        });
         const phases = [
-            { name: 'reproduce', from: 'repo_setup', run: () => runReproduce(job) },
-            { name: 'fix', from: 'fixing', run: () => runFix(job) },
-            { name: 'ship', from: 'shipping', run: () => runShip(job, { dryRun: opts.config.dryRun }) },
+            {
+                name: 'reproduce',
+                from: 'repo_setup',
+                metric: 'reproducing',
+                budgetMs: opts.config.reproducerTimeoutMs,
+                run: () => runReproduce(job),
+            },
+            {
+                name: 'fix',
+                from: 'fixing',
+                metric: 'fixing',
+                budgetMs: opts.config.fixerTimeoutMs,
+                run: () => runFix(job),
+            },
+            {
+                name: 'ship',
+                from: 'shipping',
+                metric: undefined,
+                budgetMs: undefined,
+                run: () => runShip(job, { dryRun: opts.config.dryRun }),
+            },
         ];
+        const progress = async (phase, status) => {
+            if (!opts.onProgress)
+                return;
+            let budgetLeftMs = phase.budgetMs;
+            let costUsd;
+            if (status && phase.metric) {
+                const row = await opts.store.get(entry.location).catch(() => undefined);
+                const metrics = row?.phase_metrics?.[phase.metric];
+                if (budgetLeftMs !== undefined && metrics?.agent_ms !== undefined)
+                    budgetLeftMs = Math.max(0, budgetLeftMs - metrics.agent_ms);
+                costUsd = metrics?.cost_usd;
+            }
+            opts.onProgress({
+                location: entry.location,
+                phase: phase.name,
+                ...(status ? { status } : {}),
+                elapsedMs: Date.now() - started,
+                ...(budgetLeftMs !== undefined ? { budgetLeftMs } : {}),
+                ...(costUsd !== undefined ? { costUsd } : {}),
+            });
+        };
         try {
             for (const phase of phases) {
                 if (report.status !== phase.from)
                     break;
                 if (shutdown.draining) {
-                    if (await opts.store.release(entry.location, owner))
-                        report.status = 'pending';
                     report.reason = 'stopped before this phase; claim released';
                     break;
                 }
-                progress(phase.name);
+                await progress(phase);
                 const t0 = Date.now();
                 const outcome = await phase.run();
                 report.phaseMs[phase.name] = Date.now() - t0;
@@ -61469,17 +61615,24 @@ async function runLocalPass(opts) {
                     report.prUrl = outcome.prUrl;
                 if ('prBodyFile' in outcome && typeof outcome.prBodyFile === 'string')
                     report.prBodyFile = outcome.prBodyFile;
-                progress(phase.name, outcome.status);
+                await progress(phase, outcome.status);
             }
         }
         catch (error) {
             report.reason = errorText(error);
         }
-        if (shutdown.killed ||
-            (shutdown.draining && report.status !== 'pr_open' && report.status !== 'needs_human_review')) {
-            if (await opts.store.release(entry.location, owner).catch(() => false))
-                report.status = 'pending';
+        // Stopped (drain or kill) with the panic still mid-pipeline: give the claim back (attempt not
+        // counted) and drop the sandbox a later run would recreate anyway. release() only touches
+        // active rows we own, so finished panics are left as they are.
+        if (shutdown.draining && (await opts.store.release(entry.location, owner).catch(() => false))) {
+            report.status = 'pending';
+            report.reason ??= 'stopped; claim released';
+            await discardSandbox(job);
         }
+        const row = await opts.store.get(entry.location).catch(() => undefined);
+        const costs = Object.values(row?.phase_metrics ?? {}).map((m) => m?.cost_usd ?? 0);
+        if (costs.length)
+            report.costUsd = costs.reduce((a, b) => a + b, 0);
         return report;
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
@@ -61490,6 +61643,29 @@ async function runLocalPass(opts) {
         baseCommit: preflight.baseCommit,
         skipped: preflight.skipped,
     };
+}
+/** The same reporter with `prefix` on every console line (the database log is written separately). */
+function prefixedReporter(reporter, prefix) {
+    return {
+        log: (level, message) => reporter.log(level, `${prefix}${message}`),
+        group: (title, fn) => reporter.group(`${prefix}${title}`, fn),
+        summary: (markdown) => reporter.summary(markdown),
+        annotate: (level, title, message) => reporter.annotate(level, `${prefix}${title}`, message),
+        mask: (secret) => reporter.mask(secret),
+    };
+}
+/** Removes a released panic's sandbox (kept between reproduce and fix) and its hand-off files. */
+async function discardSandbox(job) {
+    const handle = sandboxHandleFile(job.workDir, job.names.sessionId);
+    try {
+        const sandbox = await openSandbox(await loadSandboxHandle(handle));
+        await sandbox.destroy();
+    }
+    catch {
+        // No sandbox left (the phase already destroyed it) or it is unreadable: nothing to keep.
+    }
+    await rm(handle, { force: true });
+    await rm(handoffFile(job.workDir, job.names.sessionId), { force: true });
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/panic-output/index.ts

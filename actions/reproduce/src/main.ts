@@ -6,6 +6,7 @@ import {
   inputs,
   loadActionConfig,
   PanicStore,
+  phaseSummary,
   readInputs,
   runAction,
   runReproduce,
@@ -33,7 +34,14 @@ await runAction(async () => {
     core.setOutput('status', outcome.status);
     core.setOutput('failing-seed', outcome.failingSeed ?? '');
     reporter.summary(
-      `### Reproduce \`${job.names.slug}\`: ${outcome.status}${outcome.failingSeed ? ` (seed ${outcome.failingSeed})` : ''}${outcome.reason ? `\n\n${outcome.reason.replace(/[<>&]/g, ' ')}` : ''}`,
+      phaseSummary({
+        title: 'panic-fix reproduce',
+        location: job.location,
+        status: outcome.status,
+        ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+        ...(outcome.report ? { metrics: outcome.report } : {}),
+      }),
     );
     if (outcome.status === 'needs_human_review')
       core.setFailed(`reproduce: ${outcome.reason ?? 'needs human review'}`);

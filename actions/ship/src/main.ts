@@ -6,6 +6,7 @@ import {
   inputs,
   loadActionConfig,
   PanicStore,
+  phaseSummary,
   readInputs,
   runAction,
   runShip,
@@ -37,6 +38,16 @@ await runAction(async () => {
     const outcome = await runShip(job, { dryRun: config.dryRun });
     core.setOutput('status', outcome.status);
     core.setOutput('pr-url', outcome.prUrl ?? '');
+    reporter.summary(
+      phaseSummary({
+        title: 'panic-fix ship',
+        location: job.location,
+        status: outcome.status,
+        ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+        ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+      }),
+    );
     if (outcome.status === 'needs_human_review')
       core.setFailed(`ship: ${outcome.reason ?? 'needs human review'}`);
   } finally {

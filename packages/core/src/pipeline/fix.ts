@@ -171,7 +171,12 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
       `fix validated (${validation.map((s) => `${s.name} ${s.ok ? 'ok' : 'failed'}`).join(', ')}); ${exported.patchBytes} bytes of patch exported`,
     );
     await sandbox.destroy();
-    return { status: 'shipping', failingSeed: String(handoff.failing_seed) };
+    return {
+      status: 'shipping',
+      failingSeed: String(handoff.failing_seed),
+      report: result.report,
+      validation,
+    };
   } catch (error) {
     if (error instanceof NotOurTurn) {
       log.warn(`not fixing: ${error.message}`);

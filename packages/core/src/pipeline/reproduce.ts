@@ -7,6 +7,7 @@ import type { Sandbox } from '../sandbox/types.js';
 import { runSimulatorSeed } from '../sim/index.js';
 import { panicPromptVars } from '../prompts/index.js';
 import { runAgentPhase, type Verdict } from './agent-phase.js';
+import type { PhaseReport, ValidationStep } from './artifact.js';
 import { writeHandoff, handoffFile, sandboxHandleFile } from './handoff.js';
 import {
   errorText,
@@ -28,6 +29,9 @@ export interface PhaseOutcome {
   status: Status;
   failingSeed?: string;
   reason?: string;
+  /** The agent phase's figures, when an agent ran. */
+  report?: PhaseReport;
+  validation?: ValidationStep[];
 }
 
 export function contextFile(sandbox: Sandbox): string {
@@ -245,7 +249,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
       set: { failing_seed: seedText },
     });
     log.info(`seed ${seedText} reproduces the panic at ${job.location} (verified by the pipeline)`);
-    return { status: 'fixing', failingSeed: seedText };
+    return { status: 'fixing', failingSeed: seedText, report: result.report };
   } catch (error) {
     if (error instanceof NotOurTurn) {
       log.warn(`not reproducing: ${error.message}`);
@@ -282,9 +286,9 @@ export function promptVars(
       sqlStatements: row.sql_statements,
       target: job.config.target,
       regressionTest: test.path,
+      repoDir: sandbox.repoDir,
       ...extra,
     }),
-    repo_dir: sandbox.repoDir,
     expected_output_source:
       test.expectedFrom === 'sqlite3'
         ? 'taken from sqlite3 (keep it)'

@@ -30,3 +30,40 @@ export function preflightSummary(result: PreflightResult): string {
   }
   return lines.join('\n');
 }
+
+/** The job summary of one panic's phase: what happened, and why when it did not work. */
+export function phaseSummary(args: {
+  title: string;
+  location: string;
+  status: string;
+  failingSeed?: string;
+  prUrl?: string;
+  reason?: string;
+  metrics?: {
+    durationMs?: number;
+    agentMs?: number;
+    excludedMs?: number;
+    turns?: number;
+    costUsd?: number;
+    attempts?: number;
+  };
+  validation?: { name: string; ok: boolean; durationMs: number }[];
+}): string {
+  const m = args.metrics ?? {};
+  const seconds = (ms?: number) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
+  const lines = [
+    `### ${args.title}`,
+    '',
+    '| panic | state | seed | attempts | agent time | simulator time (excluded) | turns | cost |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${cell(args.location)} | ${cell(args.status)} | ${cell(args.failingSeed ?? '')} | ${m.attempts ?? ''} | ${seconds(m.agentMs)} | ${seconds(m.excludedMs)} | ${m.turns ?? ''} | ${m.costUsd === undefined ? '' : `$${m.costUsd.toFixed(2)}`} |`,
+  ];
+  if (args.validation?.length) {
+    lines.push('', '| validation step | result | time |', '| --- | --- | --- |');
+    for (const step of args.validation)
+      lines.push(`| ${cell(step.name)} | ${step.ok ? 'passed' : 'FAILED'} | ${seconds(step.durationMs)} |`);
+  }
+  if (args.prUrl) lines.push('', `Pull request: ${cell(args.prUrl, 500)}`);
+  if (args.reason) lines.push('', `**Needs attention:** ${cell(args.reason, 2000)}`);
+  return lines.join('\n');
+}

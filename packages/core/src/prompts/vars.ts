@@ -9,6 +9,8 @@ export interface PanicPromptInput {
   target: TargetConfig;
   /** Repo-relative path of the generated regression test. */
   regressionTest: string;
+  /** The repository as the agent sees it (its working directory). */
+  repoDir?: string;
   /** Where fixes go (repo-relative prefix); Turso's engine is `core/`. */
   coreDir?: string;
   /** Fixer only: the seed the reproducer found, and what it recorded. */
@@ -29,6 +31,7 @@ export function panicPromptVars(input: PanicPromptInput): Record<string, string>
   const { target } = input;
   return {
     panic_location: input.panicLocation,
+    repo_dir: input.repoDir ?? '.',
     panic_message_block: fenced(input.panicMessage, 'text'),
     sql_block: input.sqlStatements.trim()
       ? fenced(input.sqlStatements, 'sql')
