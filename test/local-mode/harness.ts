@@ -182,3 +182,27 @@ export function parseProgress(stdout: string) {
     started: (phase: string) => events.filter((e) => e.phase === phase && !e.status).map((e) => e.location),
   };
 }
+
+/** `npm run demo` (scripts/demo.ts through tsx) in `dir`, always on the scripted model. */
+export interface DemoRun {
+  code: number | null;
+  out: string;
+}
+
+export function runDemo(dir: string, extraEnv: Record<string, string> = {}): Promise<DemoRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PANIC_FIX_DEMO_DIR: dir, ...extraEnv };
+  // The demo must use the scripted model here, whatever the machine's environment says.
+  delete env.ANTHROPIC_API_KEY;
+  delete env.ANTHROPIC_BASE_URL;
+  delete env.PANIC_FIX_DEMO_SABOTAGE;
+  Object.assign(env, extraEnv);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'demo.ts')], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
+}
