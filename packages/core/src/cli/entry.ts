@@ -1,5 +1,5 @@
-import { text } from 'node:stream/consumers';
-import { runCli } from './main.js';
+import { buffer } from 'node:stream/consumers';
+import { decodeUtf8, runCli } from './main.js';
 import { Shutdown } from './run-local.js';
 
 const shutdown = new Shutdown();
@@ -23,7 +23,7 @@ for (const name of process.argv[2] === 'run' ? (['SIGINT', 'SIGTERM'] as const) 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
-  readStdin: () => text(process.stdin),
+  readStdin: async () => decodeUtf8(await buffer(process.stdin), 'standard input'),
   env: process.env,
   cwd: process.cwd(),
   shutdown,

@@ -212,12 +212,26 @@ async function textOption(
     throw new UsageError(`give exactly one of --${name} or --${name}-file`);
   if (inline !== undefined) return inline;
   if (file === '-') return io.readStdin();
+  let bytes: Buffer;
   try {
-    return await readFile(file!, 'utf8');
+    bytes = await readFile(file!);
   } catch (error) {
     throw new UsageError(
       `cannot read --${name}-file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
     );
+  }
+  return decodeUtf8(bytes, `--${name}-file ${file}`);
+}
+
+/**
+ * Strict UTF-8: a lenient decode would silently turn invalid bytes into U+FFFD and store SQL that is
+ * not what was given, so the input is refused instead.
+ */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${what} is not valid UTF-8; convert it (e.g. with iconv) and try again`);
   }
 }
 

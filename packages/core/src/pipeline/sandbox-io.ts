@@ -27,11 +27,12 @@ export async function writeIntoSandbox(
   if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
     throw new Error(`refusing to write outside the repository: ${relativePath}`);
   }
+  const destination = await resolveInsideRepo(sandbox, relativePath);
   const incoming = path.join(sandbox.scratchDir, 'incoming');
   await mkdir(incoming, { recursive: true });
   const staged = path.join(incoming, randomUUID());
   await writeFile(staged, content);
-  const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, relativePath], {
+  const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
     env: targetEnv(),
     timeoutMs: 60_000,
   });
@@ -39,6 +40,26 @@ export async function writeIntoSandbox(
     throw new Error(
       `could not write ${relativePath} into the sandbox: ${describeExit(result)} ${result.tail}`,
     );
+}
+
+/**
+ * The path, as the sandbox sees it, with every existing symlink resolved: a tracked symlink (`testing ->
+ * /elsewhere`) must not carry a write out of the repository. Resolved inside the sandbox, since the repo
+ * may not exist on the host; `install` then writes to exactly the checked path.
+ */
+async function resolveInsideRepo(sandbox: Sandbox, relativePath: string): Promise<string> {
+  const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
+    env: targetEnv(),
+    timeoutMs: 60_000,
+  });
+  const [root, resolved] = result.stdoutTail.split('\0');
+  if (result.exitCode !== 0 || !root || !resolved)
+    throw new Error(
+      `could not resolve ${relativePath} in the sandbox: ${describeExit(result)} ${result.tail}`,
+    );
+  if (!resolved.startsWith(root.endsWith('/') ? root : `${root}/`))
+    throw new Error(`refusing to write outside the repository: ${relativePath} resolves to ${resolved}`);
+  return resolved;
 }
 
 /** Reads a small repo file from inside the sandbox; undefined when it does not exist. */

@@ -24,13 +24,25 @@ function list(items: readonly string[]): string {
 }
 
 /**
+ * The location for the templates' `` `{{panic_location}}` `` code span. A location holding backticks
+ * would end that span early and continue as prose, so it gets backtick runs of its own that merge with
+ * the template's into a longer delimiter no run inside can match (CommonMark strips the padding spaces).
+ */
+function inCodeSpan(location: string): string {
+  const longest = Math.max(0, ...[...location.matchAll(/`+/g)].map((m) => m[0].length));
+  if (longest === 0) return location;
+  const ticks = '`'.repeat(longest);
+  return `${ticks} ${location} ${ticks}`;
+}
+
+/**
  * The variables `prompts/reproducer.md` and `prompts/fixer.md` use. Panic data goes into fenced blocks
  * whose fence it cannot close; retry feedback is appended by the caller after rendering.
  */
 export function panicPromptVars(input: PanicPromptInput): Record<string, string> {
   const { target } = input;
   return {
-    panic_location: input.panicLocation,
+    panic_location: inCodeSpan(input.panicLocation),
     repo_dir: input.repoDir ?? '.',
     panic_message_block: fenced(input.panicMessage, 'text'),
     sql_block: input.sqlStatements.trim()

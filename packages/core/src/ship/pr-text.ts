@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { subjectLine } from './commit-message.js';
 import { codeBlock, inline, literalParagraphs } from './markdown.js';
-import { oneLine, truncateWithNote } from './text.js';
+import { cleanText, oneLine, truncateWithNote } from './text.js';
 
 /** GitHub rejects PR bodies over 65536 characters; stay a little under. */
 export const PR_BODY_LIMIT = 65_000;
@@ -81,7 +81,7 @@ function render(a: z.output<typeof prBodyInputSchema>, caps: Caps): string {
   out.push(`**Failing seed:** ${seed ? `\`${oneLine(seed).replace(/`/g, '')}\`` : '_none_'}`, '');
 
   const prose = (title: string, text: string | undefined, cap: number) => {
-    if (text && text.trim()) out.push(`## ${title}`, '', literalParagraphs(cut(text, cap)), '');
+    if (text && cleanText(text).trim()) out.push(`## ${title}`, '', literalParagraphs(cut(text, cap)), '');
   };
   prose('Root cause', a.bugDescription, caps.bug);
   prose('Fix', a.fixDescription, caps.fix);
