@@ -9,6 +9,7 @@ import {
   type PanicRunReport,
   type ProgressEvent,
 } from '../local/orchestrator.js';
+import { errorText } from '../pipeline/job.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { PanicStore } from '../store/panic-store.js';
 import { formatTable } from './table.js';
@@ -107,17 +108,30 @@ export async function runLocal(opts: {
   const results: LocalRunResult[] = [];
   try {
     for (;;) {
-      const result = await runLocalPass({
-        config: opts.config,
-        store,
-        reporter,
-        homeDir: PANIC_FIX_HOME,
-        workDir: path.join(opts.workDir, 'sandboxes'),
-        artifactsRoot: path.join(opts.workDir, 'artifacts'),
-        shutdown: opts.shutdown,
-        ...(opts.location ? { location: opts.location } : {}),
-        onProgress: (e) => opts.out(`${progressLine(e)}\n`),
-      });
+      let result: LocalRunResult;
+      try {
+        result = await runLocalPass({
+          config: opts.config,
+          store,
+          reporter,
+          homeDir: PANIC_FIX_HOME,
+          workDir: path.join(opts.workDir, 'sandboxes'),
+          artifactsRoot: path.join(opts.workDir, 'artifacts'),
+          shutdown: opts.shutdown,
+          ...(opts.location ? { location: opts.location } : {}),
+          onProgress: (e) => opts.out(`${progressLine(e)}\n`),
+        });
+      } catch (error) {
+        // One pass failing (base does not build, database unreachable) ends a --once run; a polling
+        // run reports it and tries again at the next poll, like the scheduled workflow would.
+        if (opts.once || opts.shutdown.killed) throw error;
+        opts.out(
+          `ERROR: pass failed: ${errorText(error)}\nnext pass in ${Math.round(opts.pollMs / 1000)} s\n`,
+        );
+        await sleepUnlessDraining(opts.pollMs, opts.shutdown);
+        if (opts.shutdown.draining) return results;
+        continue;
+      }
       results.push(result);
       if (result.panics.length + result.skipped.length > 0)
         opts.out(`${resultTable(result, opts.workDir)}(files relative to ${opts.workDir})\n`);

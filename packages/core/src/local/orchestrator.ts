@@ -90,14 +90,21 @@ export async function runLocalPass(opts: {
 }): Promise<LocalRunResult> {
   const shutdown = opts.shutdown ?? new Shutdown();
   const owner = opts.owner ?? localOwner();
-  const preflight = await runPreflight({
-    config: opts.config,
-    store: opts.store,
-    owner,
-    reporter: opts.reporter,
-    ...(opts.location ? { location: opts.location } : {}),
-    signal: shutdown.controller.signal,
-  });
+  let preflight;
+  try {
+    preflight = await runPreflight({
+      config: opts.config,
+      store: opts.store,
+      owner,
+      reporter: opts.reporter,
+      ...(opts.location ? { location: opts.location } : {}),
+      signal: shutdown.controller.signal,
+    });
+  } catch (error) {
+    // Killed mid-build: the build "failing" is our doing, not the base's; nothing was claimed yet.
+    if (shutdown.killed) return { panics: [], maxConcurrent: 0, stopped: 'killed', skipped: [] };
+    throw error;
+  }
   const queue = [...preflight.claimed];
   const reports: PanicRunReport[] = [];
   let active = 0;
