@@ -34416,7 +34416,7 @@ function socketOnError() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3491);
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8738);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2398);
 
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
@@ -34453,25 +34453,25 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8738:
+/***/ 2398:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  fVV: () => (/* reexport */ PanicStore),
-  I6x: () => (/* reexport */ actionReporter),
-  QL1: () => (/* reexport */ inputs),
-  zlU: () => (/* reexport */ loadActionConfig),
+  fVV: () => (/* reexport */ panic_store_PanicStore),
+  I6x: () => (/* reexport */ reporter_actionReporter),
+  QL1: () => (/* reexport */ context_inputs),
+  zlU: () => (/* reexport */ context_loadActionConfig),
   kNA: () => (/* reexport */ preflightSummary),
-  KoQ: () => (/* reexport */ readInputs),
-  CsV: () => (/* reexport */ runAction),
+  KoQ: () => (/* reexport */ context_readInputs),
+  CsV: () => (/* reexport */ context_runAction),
   zP1: () => (/* reexport */ context_runOwner),
   hgE: () => (/* reexport */ preflight_runPreflight),
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50088,7 +50088,8 @@ async function connectLibsql(url, authToken) {
         throw new StoreError(`unsupported database URL scheme ${scheme} (use file:, libsql:, https:)`);
     }
     try {
-        await client.execute('SELECT 1');
+        // A blip (server restarting, connection reset) gets the same bounded retries as every query.
+        await withDbRetry('connect', () => client.execute('SELECT 1'));
     }
     catch (error) {
         client.close();
@@ -50111,7 +50112,9 @@ async function withDbRetry(what, fn, opts = {}) {
     const attempts = opts.attempts ?? 4;
     const base = opts.baseDelayMs ?? 200;
     let lastError;
+    let tried = 0;
     for (let i = 0; i < attempts; i++) {
+        tried++;
         try {
             return await fn();
         }
@@ -50124,7 +50127,8 @@ async function withDbRetry(what, fn, opts = {}) {
     }
     if (lastError instanceof StoreError)
         throw lastError;
-    throw new StoreError(`${what} failed: ${describeDbError(lastError)}`);
+    const after = tried > 1 ? ` after ${tried} attempts` : '';
+    throw new StoreError(`${what} failed${after}: ${describeDbError(lastError)}`);
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/store/rows.ts
@@ -50335,14 +50339,14 @@ class NotFoundError extends StoreError {
     name = 'NotFoundError';
 }
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
-class PanicStore {
+class panic_store_PanicStore {
     client;
     constructor(client) {
         this.client = client;
     }
     static async open(url, authToken) {
         const client = await connectLibsql(url, authToken);
-        const store = new PanicStore(client);
+        const store = new panic_store_PanicStore(client);
         await withDbRetry('schema migration', () => migrate(client));
         return store;
     }
@@ -50848,7 +50852,7 @@ function preflightSummary(result) {
     return lines.join('\n');
 }
 /** The job summary of one panic's phase: what happened, and why when it did not work. */
-function phaseSummary(args) {
+function summary_phaseSummary(args) {
     const m = args.metrics ?? {};
     const seconds = (ms) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
     const lines = [
@@ -50875,7 +50879,7 @@ var lib_core = __nccwpck_require__(3491);
 ;// CONCATENATED MODULE: ./packages/core/src/action-kit/reporter.ts
 
 /** The Actions runner's log: groups, annotations, masking and the job summary. */
-function actionReporter() {
+function reporter_actionReporter() {
     return {
         log(level, message) {
             if (level === 'debug')
@@ -50923,7 +50927,7 @@ const boolInput = schemas_string()
     .pipe(schemas_enum(['', 'true', 'false']))
     .transform((s) => (s === '' ? undefined : s === 'true'));
 /** Reads and validates an action's inputs with zod; a bad input fails the step with its name. */
-function readInputs(shape) {
+function context_readInputs(shape) {
     const raw = {};
     for (const name of Object.keys(shape))
         raw[name] = lib_core/* getInput */.V4(name);
@@ -50933,7 +50937,7 @@ function readInputs(shape) {
     }
     return parsed.data;
 }
-const inputs = {
+const context_inputs = {
     config: schemas_string().default('properties.json'),
     location: schemas_string().min(1, 'panic-location is required'),
     optionalLocation: schemas_string(),
@@ -50941,7 +50945,7 @@ const inputs = {
     bool: boolInput,
 };
 /** properties.json (relative to the workspace) + environment; masks every secret before anything prints. */
-async function loadActionConfig(configPath, reporter, overrides = {}) {
+async function context_loadActionConfig(configPath, reporter, overrides = {}) {
     const file = external_node_path_default().resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), configPath);
     for (const name of ['TURSO_AUTH_TOKEN', 'GITHUB_TOKEN', 'ANTHROPIC_API_KEY']) {
         const value = process.env[name];
@@ -50954,7 +50958,7 @@ async function loadActionConfig(configPath, reporter, overrides = {}) {
     return config;
 }
 /** Runs an action body; any error fails the step with a clear message (never a stack of secrets). */
-async function runAction(fn) {
+async function context_runAction(fn) {
     try {
         await fn();
     }
@@ -52457,16 +52461,34 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
     if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
         throw new Error(`refusing to write outside the repository: ${relativePath}`);
     }
+    const destination = await resolveInsideRepo(sandbox, relativePath);
     const incoming = path.join(sandbox.scratchDir, 'incoming');
     await mkdir(incoming, { recursive: true });
     const staged = path.join(incoming, randomUUID());
     await writeFile(staged, content);
-    const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, relativePath], {
+    const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
         env: sandbox_io_targetEnv(),
         timeoutMs: 60_000,
     });
     if (result.exitCode !== 0)
         throw new Error(`could not write ${relativePath} into the sandbox: ${describeExit(result)} ${result.tail}`);
+}
+/**
+ * The path, as the sandbox sees it, with every existing symlink resolved: a tracked symlink (`testing ->
+ * /elsewhere`) must not carry a write out of the repository. Resolved inside the sandbox, since the repo
+ * may not exist on the host; `install` then writes to exactly the checked path.
+ */
+async function resolveInsideRepo(sandbox, relativePath) {
+    const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
+        env: sandbox_io_targetEnv(),
+        timeoutMs: 60_000,
+    });
+    const [root, resolved] = result.stdoutTail.split('\0');
+    if (result.exitCode !== 0 || !root || !resolved)
+        throw new Error(`could not resolve ${relativePath} in the sandbox: ${describeExit(result)} ${result.tail}`);
+    if (!resolved.startsWith(root.endsWith('/') ? root : `${root}/`))
+        throw new Error(`refusing to write outside the repository: ${relativePath} resolves to ${resolved}`);
+    return resolved;
 }
 /** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
 async function sandbox_io_readFromSandbox(sandbox, relativePath) {
@@ -54254,13 +54276,25 @@ function list(items) {
     return items.map((item) => `\`${item}\``).join(', ');
 }
 /**
+ * The location for the templates' `` `{{panic_location}}` `` code span. A location holding backticks
+ * would end that span early and continue as prose, so it gets backtick runs of its own that merge with
+ * the template's into a longer delimiter no run inside can match (CommonMark strips the padding spaces).
+ */
+function inCodeSpan(location) {
+    const longest = Math.max(0, ...[...location.matchAll(/`+/g)].map((m) => m[0].length));
+    if (longest === 0)
+        return location;
+    const ticks = '`'.repeat(longest);
+    return `${ticks} ${location} ${ticks}`;
+}
+/**
  * The variables `prompts/reproducer.md` and `prompts/fixer.md` use. Panic data goes into fenced blocks
  * whose fence it cannot close; retry feedback is appended by the caller after rendering.
  */
 function vars_panicPromptVars(input) {
     const { target } = input;
     return {
-        panic_location: input.panicLocation,
+        panic_location: inCodeSpan(input.panicLocation),
         repo_dir: input.repoDir ?? '.',
         panic_message_block: fenced(input.panicMessage, 'text'),
         sql_block: input.sqlStatements.trim()
@@ -54664,6 +54698,43 @@ async function validate_validateFix(options) {
 
 
 
+;// CONCATENATED MODULE: ./packages/core/src/pipeline/phase-guard.ts
+
+
+/** Renews the lease while the phase runs; losing the claim aborts the phase's commands and agents. */
+function phase_guard_leasedPhase(job) {
+    const lost = new AbortController();
+    const stop = keepLease(job, (error) => lost.abort(error));
+    return {
+        job: { ...job, signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal },
+        lost: lost.signal,
+        stop,
+    };
+}
+/**
+ * How every agent phase ends on an error: not our turn → report only; a lost claim → leave the row
+ * to its new owner; a shutdown → the orchestrator releases the claim; anything else → keep the
+ * sandbox's changes for humans and move the panic to needs_human_review with the reason.
+ */
+async function phase_guard_endFailedPhase(args) {
+    const { job, leased, error, log, sandbox } = args;
+    if (error instanceof NotOurTurn) {
+        log.warn(`not running ${args.phase}: ${error.message}`);
+        return { status: (await job.store.get(job.location))?.status ?? args.from, reason: error.message };
+    }
+    const reason = leased.lost.aborted
+        ? `lost the claim while ${args.from}: ${errorText(leased.lost.reason)}`
+        : errorText(error);
+    if (sandbox)
+        await exportForHumans(job, sandbox, log);
+    if (!leased.lost.aborted && !job.signal?.aborted)
+        await failPanic(job, args.from, args.phase, reason, log);
+    await sandbox?.destroy().catch(() => undefined);
+    if (job.signal?.aborted)
+        return { status: (await job.store.get(job.location))?.status ?? 'pending', reason: 'stopped' };
+    return { status: 'needs_human_review', reason };
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/reproduce.ts
 
 
@@ -54732,12 +54803,8 @@ async function reproduce_runReproduce(job) {
     let log = phaseLog(job, 'repo_setup');
     let status = 'repo_setup';
     let sandbox;
-    const lost = new AbortController();
-    const stopLease = keepLease(job, (error) => lost.abort(error));
-    const phaseJob = {
-        ...job,
-        signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
-    };
+    const leased = leasedPhase(job);
+    const phaseJob = leased.job;
     try {
         const row = await ourRow(job, ['repo_setup']);
         const baseCommit = await verifyBaseRepo(job.config);
@@ -54859,25 +54926,18 @@ async function reproduce_runReproduce(job) {
         return { status: 'fixing', failingSeed: seedText, report: result.report };
     }
     catch (error) {
-        if (error instanceof NotOurTurn) {
-            log.warn(`not reproducing: ${error.message}`);
-            return { status: (await job.store.get(job.location))?.status ?? status, reason: error.message };
-        }
-        const reason = lost.signal.aborted
-            ? `lost the claim while ${status}: ${errorText(lost.signal.reason)}`
-            : errorText(error);
-        if (sandbox)
-            await exportForHumans(job, sandbox, log);
-        if (!lost.signal.aborted && !job.signal?.aborted)
-            await failPanic(job, status, status === 'repo_setup' ? 'repo_setup' : 'reproducing', reason, log);
-        await sandbox?.destroy().catch(() => undefined);
-        // Stopped from outside (shutdown): the orchestrator gives the claim back; nothing failed.
-        if (job.signal?.aborted)
-            return { status: (await job.store.get(job.location))?.status ?? 'pending', reason: 'stopped' };
-        return { status: 'needs_human_review', reason };
+        return endFailedPhase({
+            job,
+            leased,
+            error,
+            from: status,
+            phase: status === 'repo_setup' ? 'repo_setup' : 'reproducing',
+            sandbox,
+            log,
+        });
     }
     finally {
-        stopLease();
+        leased.stop();
         await log.flush();
     }
 }
@@ -54910,6 +54970,7 @@ function reproduce_toolsSettings(job, sandbox, row, test) {
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/fix.ts
+
 
 
 
@@ -54955,12 +55016,8 @@ async function untouched(sandbox, handoff) {
 async function fix_runFix(job) {
     const log = phaseLog(job, 'fixing');
     let sandbox;
-    const lost = new AbortController();
-    const stopLease = keepLease(job, (error) => lost.abort(error));
-    const phaseJob = {
-        ...job,
-        signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
-    };
+    const leased = leasedPhase(job);
+    const phaseJob = leased.job;
     try {
         const row = await ourRow(job, ['fixing']);
         const handoff = await readHandoff(handoffFile(job.workDir, job.names.sessionId), job.location);
@@ -55062,28 +55119,10 @@ async function fix_runFix(job) {
         };
     }
     catch (error) {
-        if (error instanceof NotOurTurn) {
-            log.warn(`not fixing: ${error.message}`);
-            return {
-                status: (await job.store.get(job.location))?.status ?? 'fixing',
-                reason: error.message,
-            };
-        }
-        const reason = lost.signal.aborted
-            ? `lost the claim while fixing: ${errorText(lost.signal.reason)}`
-            : errorText(error);
-        if (sandbox)
-            await exportForHumans(job, sandbox, log);
-        if (!lost.signal.aborted && !job.signal?.aborted)
-            await failPanic(job, 'fixing', 'fixing', reason, log);
-        await sandbox?.destroy().catch(() => undefined);
-        // Stopped from outside (shutdown): the orchestrator gives the claim back; nothing failed.
-        if (job.signal?.aborted)
-            return { status: (await job.store.get(job.location))?.status ?? 'pending', reason: 'stopped' };
-        return { status: 'needs_human_review', reason };
+        return endFailedPhase({ job, leased, error, from: 'fixing', phase: 'fixing', sandbox, log });
     }
     finally {
-        stopLease();
+        leased.stop();
         await log.flush();
     }
 }
@@ -60556,7 +60595,7 @@ function render(a, caps) {
         out.push(`**Regression test:** ${inline(a.regressionTest)}`, '');
     out.push(`**Failing seed:** ${seed ? `\`${oneLine(seed).replace(/`/g, '')}\`` : '_none_'}`, '');
     const prose = (title, text, cap) => {
-        if (text && text.trim())
+        if (text && cleanText(text).trim())
             out.push(`## ${title}`, '', literalParagraphs(cut(text, cap)), '');
     };
     prose('Root cause', a.bugDescription, caps.bug);
@@ -61011,10 +61050,10 @@ function workDirFor(config, env = process.env) {
     return config.sandbox.workDir ?? path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'panic-fix');
 }
 /** The panic-fix checkout an action runs from: `<home>/actions/<name>/dist/index.js` (or src/main.ts). */
-function homeDirFromAction(actionFileUrl) {
+function panic_job_homeDirFromAction(actionFileUrl) {
     return path.resolve(path.dirname(new URL(actionFileUrl).pathname), '..', '..', '..');
 }
-function actionPanicJob(args) {
+function panic_job_actionPanicJob(args) {
     const env = args.env ?? process.env;
     const url = runUrl(env);
     return panicJob({
@@ -61251,7 +61290,63 @@ async function discardSandbox(job) {
 
 
 
+;// CONCATENATED MODULE: ./packages/core/src/action-kit/panic-action.ts
+
+
+
+
+
+
+/**
+ * The body every per-panic action shares: inputs, config (secrets masked), store, the job, then the
+ * phase; outputs, a summary table, and a failed step when the panic needs a human.
+ */
+function runPanicAction(name, actionFileUrl, phase) {
+    return runAction(async () => {
+        const reporter = actionReporter();
+        const input = readInputs({
+            config: inputs.config,
+            'panic-location': inputs.location,
+            'artifact-dir': inputs.dir,
+            'dry-run': inputs.bool,
+        });
+        const dryRun = input['dry-run'];
+        const config = await loadActionConfig(input.config, reporter, dryRun === undefined ? {} : { dryRun });
+        const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
+        try {
+            const job = actionPanicJob({
+                config,
+                store,
+                reporter,
+                location: input['panic-location'],
+                artifactDir: input['artifact-dir'],
+                homeDir: homeDirFromAction(actionFileUrl),
+            });
+            const outcome = await phase(job, config);
+            core.setOutput('status', outcome.status);
+            core.setOutput('failing-seed', outcome.failingSeed ?? '');
+            core.setOutput('pr-url', outcome.prUrl ?? '');
+            reporter.summary(phaseSummary({
+                title: `panic-fix ${name}`,
+                location: job.location,
+                status: outcome.status,
+                ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+                ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
+                ...(outcome.reason ? { reason: outcome.reason } : {}),
+                ...(outcome.report ? { metrics: outcome.report } : {}),
+                ...(outcome.validation ? { validation: outcome.validation } : {}),
+            }));
+            if (outcome.status === 'needs_human_review')
+                core.setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
+        }
+        finally {
+            store.close();
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/index.ts
+
 
 
 

@@ -40,3 +40,4 @@ export * from './regression-test/index.js';
 export * from './skip-gate/index.js';
 export * from './sim/index.js';
 export * from './panic-output/index.js';
+export * from './action-kit/panic-action.js';

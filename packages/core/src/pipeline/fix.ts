@@ -4,29 +4,14 @@ import { readPanicContext } from '../context-file.js';
 import { loadSandboxHandle, openSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { validateFix, type ValidationResult } from '../sim/index.js';
-import type { Status } from '../state/machine.js';
 import { runAgentPhase } from './agent-phase.js';
+import { endFailedPhase, leasedPhase } from './phase-guard.js';
 import { ARTIFACT_FILES, writeArtifactSummary, type ValidationStep } from './artifact.js';
-import { exportForHumans, exportToArtifact } from './export.js';
+import { exportToArtifact } from './export.js';
 import { handoffFile, readHandoff, sandboxHandleFile, type Handoff } from './handoff.js';
-import {
-  errorText,
-  failPanic,
-  keepLease,
-  NotOurTurn,
-  ourRow,
-  phaseLog,
-  PhaseFailure,
-  type PanicJob,
-} from './job.js';
-import {
-  contextFile,
-  digestFiles,
-  promptVars,
-  toolOutputDir,
-  toolsSettings,
-  type PhaseOutcome,
-} from './reproduce.js';
+import { ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
+import { contextFile, digestFiles, promptVars, toolOutputDir, toolsSettings } from './reproduce.js';
+import type { PhaseOutcome } from './phase-guard.js';
 import { sandboxExec } from './sandbox-io.js';
 
 /** The validation report as it goes into the artifact and the PR body. */
@@ -65,12 +50,8 @@ async function untouched(sandbox: Sandbox, handoff: Handoff): Promise<string[]> 
 export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
   const log = phaseLog(job, 'fixing');
   let sandbox: Sandbox | undefined;
-  const lost = new AbortController();
-  const stopLease = keepLease(job, (error) => lost.abort(error));
-  const phaseJob: PanicJob = {
-    ...job,
-    signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
-  };
+  const leased = leasedPhase(job);
+  const phaseJob = leased.job;
   try {
     const row = await ourRow(job, ['fixing']);
     const handoff = await readHandoff(handoffFile(job.workDir, job.names.sessionId), job.location);
@@ -178,25 +159,9 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
       validation,
     };
   } catch (error) {
-    if (error instanceof NotOurTurn) {
-      log.warn(`not fixing: ${error.message}`);
-      return {
-        status: (await job.store.get(job.location))?.status ?? ('fixing' as Status),
-        reason: error.message,
-      };
-    }
-    const reason = lost.signal.aborted
-      ? `lost the claim while fixing: ${errorText(lost.signal.reason)}`
-      : errorText(error);
-    if (sandbox) await exportForHumans(job, sandbox, log);
-    if (!lost.signal.aborted && !job.signal?.aborted) await failPanic(job, 'fixing', 'fixing', reason, log);
-    await sandbox?.destroy().catch(() => undefined);
-    // Stopped from outside (shutdown): the orchestrator gives the claim back; nothing failed.
-    if (job.signal?.aborted)
-      return { status: (await job.store.get(job.location))?.status ?? 'pending', reason: 'stopped' };
-    return { status: 'needs_human_review', reason };
+    return endFailedPhase({ job, leased, error, from: 'fixing', phase: 'fixing', sandbox, log });
   } finally {
-    stopLease();
+    leased.stop();
     await log.flush();
   }
 }

@@ -7,32 +7,15 @@ import type { Sandbox } from '../sandbox/types.js';
 import { runSimulatorSeed } from '../sim/index.js';
 import { panicPromptVars } from '../prompts/index.js';
 import { runAgentPhase, type Verdict } from './agent-phase.js';
-import type { PhaseReport, ValidationStep } from './artifact.js';
+import { endFailedPhase, leasedPhase, type PhaseOutcome } from './phase-guard.js';
 import { writeHandoff, handoffFile, sandboxHandleFile } from './handoff.js';
-import {
-  errorText,
-  failPanic,
-  keepLease,
-  NotOurTurn,
-  ourRow,
-  phaseLog,
-  PhaseFailure,
-  type PanicJob,
-} from './job.js';
+import { ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
 import { verifyBaseRepo } from './preflight.js';
 import { readFromSandbox, sandboxExec } from './sandbox-io.js';
 import { runRegressionTest, writeRegressionTest, type RegressionTest } from './regression-setup.js';
-import { exportForHumans } from './export.js';
 import type { Status } from '../state/machine.js';
 
-export interface PhaseOutcome {
-  status: Status;
-  failingSeed?: string;
-  reason?: string;
-  /** The agent phase's figures, when an agent ran. */
-  report?: PhaseReport;
-  validation?: ValidationStep[];
-}
+export type { PhaseOutcome } from './phase-guard.js';
 
 export function contextFile(sandbox: Sandbox): string {
   return path.join(sandbox.scratchDir, 'panic_context.json');
@@ -108,12 +91,8 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
   let log = phaseLog(job, 'repo_setup');
   let status: Status = 'repo_setup';
   let sandbox: Sandbox | undefined;
-  const lost = new AbortController();
-  const stopLease = keepLease(job, (error) => lost.abort(error));
-  const phaseJob: PanicJob = {
-    ...job,
-    signal: job.signal ? AbortSignal.any([job.signal, lost.signal]) : lost.signal,
-  };
+  const leased = leasedPhase(job);
+  const phaseJob = leased.job;
   try {
     const row = await ourRow(job, ['repo_setup']);
     const baseCommit = await verifyBaseRepo(job.config);
@@ -251,23 +230,17 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
     log.info(`seed ${seedText} reproduces the panic at ${job.location} (verified by the pipeline)`);
     return { status: 'fixing', failingSeed: seedText, report: result.report };
   } catch (error) {
-    if (error instanceof NotOurTurn) {
-      log.warn(`not reproducing: ${error.message}`);
-      return { status: (await job.store.get(job.location))?.status ?? status, reason: error.message };
-    }
-    const reason = lost.signal.aborted
-      ? `lost the claim while ${status}: ${errorText(lost.signal.reason)}`
-      : errorText(error);
-    if (sandbox) await exportForHumans(job, sandbox, log);
-    if (!lost.signal.aborted && !job.signal?.aborted)
-      await failPanic(job, status, status === 'repo_setup' ? 'repo_setup' : 'reproducing', reason, log);
-    await sandbox?.destroy().catch(() => undefined);
-    // Stopped from outside (shutdown): the orchestrator gives the claim back; nothing failed.
-    if (job.signal?.aborted)
-      return { status: (await job.store.get(job.location))?.status ?? 'pending', reason: 'stopped' };
-    return { status: 'needs_human_review', reason };
+    return endFailedPhase({
+      job,
+      leased,
+      error,
+      from: status,
+      phase: status === 'repo_setup' ? 'repo_setup' : 'reproducing',
+      sandbox,
+      log,
+    });
   } finally {
-    stopLease();
+    leased.stop();
     await log.flush();
   }
 }
