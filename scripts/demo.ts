@@ -25,7 +25,9 @@ async function main(): Promise<number> {
   const demo = await prepareDemo({ dir: DEMO_DIR, log: out });
   let model: DemoModel | undefined;
   const shutdown = new Shutdown();
-  process.on('SIGINT', () => (shutdown.draining ? shutdown.kill() : shutdown.drain()));
+  // Same two-stage stop as `panic-fix run`: the first signal drains, the second kills.
+  for (const name of ['SIGINT', 'SIGTERM'] as const)
+    process.on(name, () => (shutdown.draining ? shutdown.kill() : shutdown.drain()));
   try {
     model = await demo.startModel();
     out(`▶ model: ${model.description}\n`);

@@ -17,9 +17,14 @@ afterEach(async () => {
   layout = undefined;
 });
 
-it('polls, picks up a panic enqueued later, then stops on SIGINT with exit 0', async () => {
+it('polls, picks up panics enqueued later (panicsPerRun per pass), then stops on SIGINT with exit 0', async () => {
   // Only the panic the skip gate rejects at first: the first pass claims nothing.
-  layout = await prepareLayout({ name: 'poll', enqueue: (p) => p.kind === 'unimplemented' });
+  layout = await prepareLayout({
+    name: 'poll',
+    enqueue: (p) => p.kind === 'unimplemented',
+    // One panic per pass although two could run in parallel: panicsPerRun must win.
+    properties: { panicsPerRun: 1, maxParallelPanics: 2 },
+  });
   const l = layout;
   const cli = spawnRun(l, ['--poll-seconds', '1']);
   await waitFor(
@@ -30,14 +35,17 @@ it('polls, picks up a panic enqueued later, then stops on SIGINT with exit 0', a
   );
   expect(cli.status()).toBeUndefined();
 
-  const late = l.panics.find((p) => p.kind === 'index')!;
-  await l.enqueue(late);
+  const late = l.panics.filter((p) => p.kind === 'index' || p.kind === 'assert');
+  expect(late).toHaveLength(2);
+  for (const p of late) await l.enqueue(p);
   await waitFor(
-    'the late panic to be fixed',
-    async () =>
-      (await l.rows()).find((r) => r.panic_location === late.panic_location)?.status === 'pr_open'
+    'the late panics to be fixed',
+    async () => {
+      const rows = await l.rows();
+      return late.every((p) => rows.find((r) => r.panic_location === p.panic_location)?.status === 'pr_open')
         ? true
-        : undefined,
+        : undefined;
+    },
     150_000,
     cli,
   );
@@ -46,13 +54,16 @@ it('polls, picks up a panic enqueued later, then stops on SIGINT with exit 0', a
   const exit = await waitFor('exit after SIGINT', () => cli.status(), 30_000, cli);
   expect(exit, cli.stderr().slice(-3000)).toEqual({ code: 0, signal: null });
 
-  expect(parseProgress(cli.stdout()).started('reproduce')).toEqual([late.panic_location]);
+  const progress = parseProgress(cli.stdout());
+  expect(progress.started('reproduce').sort()).toEqual(late.map((p) => p.panic_location).sort());
+  expect(progress.maxInFlight).toBe(1);
   const rows = await l.rows();
   expect(stranded(rows)).toEqual([]);
-  expect(rows.find((r) => r.panic_location === late.panic_location)).toMatchObject({
-    status: 'pr_open',
-    failing_seed: String(late.reference!.seed),
-    attempt: 1,
-  });
+  for (const p of late)
+    expect(rows.find((r) => r.panic_location === p.panic_location)).toMatchObject({
+      status: 'pr_open',
+      failing_seed: String(p.reference!.seed),
+      attempt: 1,
+    });
   expect(await processesMentioning(l.dir)).toEqual([]);
 }, 240_000);
