@@ -12,7 +12,18 @@ const REMOTE_SCHEMES = ['libsql:', 'https:', 'http:', 'wss:', 'ws:'];
  * Opens a libSQL client. Remote URLs (Turso Cloud) use the pure-JS client, which bundles into the
  * actions; `file:` URLs load the native embedded client from node_modules (local mode and tests).
  */
-export async function connectLibsql(url: string, authToken?: string): Promise<Client> {
+export interface ConnectOptions {
+  /** How long an embedded (`file:`) connection waits for another process's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+export async function connectLibsql(
+  url: string,
+  authToken?: string,
+  opts: ConnectOptions = {},
+): Promise<Client> {
   let scheme: string;
   try {
     scheme = new URL(url).protocol;
@@ -26,18 +37,22 @@ export async function connectLibsql(url: string, authToken?: string): Promise<Cl
     try {
       native = await import('@libsql/client');
     } catch {
-      throw new StoreError('file: databases need @libsql/client installed (run npm ci in the panic-fix checkout)');
+      throw new StoreError(
+        'file: databases need @libsql/client installed (run npm ci in the panic-fix checkout)',
+      );
     }
-    client = native.createClient(config);
-    // Several processes share one file in local mode: wait for locks instead of failing at once.
-    await client.execute('PRAGMA busy_timeout = 10000');
+    // Several processes share one file in local mode: wait for locks instead of failing at once. The
+    // client pools connections, so this must be the client's `timeout` (every connection), not a
+    // `PRAGMA busy_timeout`, which reaches only the connection that happens to run it.
+    client = native.createClient({ ...config, timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } else if (REMOTE_SCHEMES.includes(scheme)) {
     client = createWebClient(config);
   } else {
     throw new StoreError(`unsupported database URL scheme ${scheme} (use file:, libsql:, https:)`);
   }
   try {
-    await client.execute('SELECT 1');
+    // A blip (server restarting, connection reset) gets the same bounded retries as every query.
+    await withDbRetry('connect', () => client.execute('SELECT 1'));
   } catch (error) {
     client.close();
     throw new StoreError(`cannot reach the database at ${redactUrl(url)}: ${describeDbError(error)}`);
@@ -52,7 +67,8 @@ export function describeDbError(error: unknown): string {
   return parts.join(': ').replace(/authToken=[^&\s]+/g, 'authToken=***') || String(error);
 }
 
-const TRANSIENT = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|ECONNRESET|ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|EAI_AGAIN|HTTP status 5\d\d/i;
+const TRANSIENT =
+  /SQLITE_BUSY|SQLITE_LOCKED|database is locked|ECONNRESET|ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|EAI_AGAIN|HTTP status 5\d\d/i;
 
 export function isTransientDbError(error: unknown): boolean {
   return TRANSIENT.test(describeDbError(error));
@@ -67,7 +83,9 @@ export async function withDbRetry<T>(
   const attempts = opts.attempts ?? 4;
   const base = opts.baseDelayMs ?? 200;
   let lastError: unknown;
+  let tried = 0;
   for (let i = 0; i < attempts; i++) {
+    tried++;
     try {
       return await fn();
     } catch (error) {
@@ -77,5 +95,6 @@ export async function withDbRetry<T>(
     }
   }
   if (lastError instanceof StoreError) throw lastError;
-  throw new StoreError(`${what} failed: ${describeDbError(lastError)}`);
+  const after = tried > 1 ? ` after ${tried} attempts` : '';
+  throw new StoreError(`${what} failed${after}: ${describeDbError(lastError)}`);
 }

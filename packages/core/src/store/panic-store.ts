@@ -1,6 +1,18 @@
 import type { Client, InValue, Row } from '@libsql/client';
-import { ACTIVE_STATUSES, assertTransition, type Phase, type Status, type WorkflowError } from '../state/machine.js';
-import { connectLibsql, StoreError, withDbRetry } from './connect.js';
+import {
+  ACTIVE_STATUSES,
+  assertTransition,
+  type Phase,
+  type Status,
+  type WorkflowError,
+} from '../state/machine.js';
+import {
+  connectLibsql,
+  isTransientDbError,
+  StoreError,
+  withDbRetry,
+  type ConnectOptions,
+} from './connect.js';
 import { migrate } from './migrations.js';
 import {
   logPayloadSchema,
@@ -42,21 +54,55 @@ export interface ReclaimResult {
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 export class PanicStore {
-  private constructor(readonly client: Client) {}
+  private constructor(
+    private current: Client,
+    /** Embedded (`file:`) databases only: a fresh client, to replace one a lock fault has spoiled. */
+    private readonly reopen?: () => Promise<Client>,
+  ) {}
 
-  static async open(url: string, authToken?: string): Promise<PanicStore> {
-    const client = await connectLibsql(url, authToken);
-    const store = new PanicStore(client);
+  get client(): Client {
+    return this.current;
+  }
+
+  static async open(url: string, authToken?: string, opts: ConnectOptions = {}): Promise<PanicStore> {
+    const client = await connectLibsql(url, authToken, opts);
+    const embedded = url.startsWith('file:');
+    const store = new PanicStore(client, embedded ? () => connectLibsql(url, authToken, opts) : undefined);
     await withDbRetry('schema migration', () => migrate(client));
     return store;
   }
 
   close(): void {
-    this.client.close();
+    this.current.close();
   }
 
   private async exec(what: string, sql: string, args: InValue[] = []) {
-    return withDbRetry(what, () => this.client.execute({ sql, args }));
+    return withDbRetry(what, async () => {
+      const client = this.current;
+      try {
+        return await client.execute({ sql, args });
+      } catch (error) {
+        if (this.reopen && isTransientDbError(error)) await this.replaceClient(client);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * After SQLITE_BUSY the embedded driver can put the failed connection back in its pool in a state
+   * where every later statement on it leaves a lock held, so later writes are not seen by other
+   * processes until it is garbage-collected (found by test/reliability/db-faults.test.ts: a transition
+   * "succeeded" that other processes never saw). Drop the whole client and open a fresh one.
+   */
+  private async replaceClient(spoiled: Client): Promise<void> {
+    if (this.current !== spoiled) return; // a concurrent call replaced it already
+    const fresh = await this.reopen!().catch(() => undefined);
+    if (!fresh || this.current !== spoiled) {
+      fresh?.close();
+      return;
+    }
+    this.current = fresh;
+    spoiled.close();
   }
 
   private parseRow(row: Row): PanicRow {
@@ -95,7 +141,9 @@ export class PanicStore {
   }
 
   async get(location: string): Promise<PanicRow | undefined> {
-    const res = await this.exec('read panic', 'SELECT * FROM panic_fixes WHERE panic_location = ?', [location]);
+    const res = await this.exec('read panic', 'SELECT * FROM panic_fixes WHERE panic_location = ?', [
+      location,
+    ]);
     return res.rows[0] ? this.parseRow(res.rows[0]) : undefined;
   }
 
@@ -107,9 +155,11 @@ export class PanicStore {
 
   async list(filter: { status?: Status } = {}): Promise<PanicRow[]> {
     const res = filter.status
-      ? await this.exec('list panics', 'SELECT * FROM panic_fixes WHERE status = ? ORDER BY created_at, rowid', [
-          filter.status,
-        ])
+      ? await this.exec(
+          'list panics',
+          'SELECT * FROM panic_fixes WHERE status = ? ORDER BY created_at, rowid',
+          [filter.status],
+        )
       : await this.exec('list panics', 'SELECT * FROM panic_fixes ORDER BY created_at, rowid');
     return res.rows.map((r) => this.parseRow(r));
   }
@@ -118,7 +168,10 @@ export class PanicStore {
    * Back to pending, keeping history. An active row with a live lease is refused unless `force`:
    * requeueing under a running worker would have two workers on one panic.
    */
-  async requeue(location: string, opts: { force?: boolean; message?: string; sql?: string; now?: number } = {}) {
+  async requeue(
+    location: string,
+    opts: { force?: boolean; message?: string; sql?: string; now?: number } = {},
+  ) {
     const row = await this.require(location);
     const now = opts.now ?? Date.now();
     const live = ACTIVE_STATUSES.includes(row.status) && (row.claim_expires_at ?? 0) > now;
@@ -169,9 +222,17 @@ export class PanicStore {
             WHERE (status = 'pending' OR status IS NULL) ${byLocation ? 'AND panic_location = ?' : ''}
             ORDER BY created_at, rowid LIMIT ?)
        RETURNING *`,
-      [opts.owner, now + opts.leaseMs, opts.runUrl ?? null, ...(byLocation ? [opts.location!] : []), opts.limit],
+      [
+        opts.owner,
+        now + opts.leaseMs,
+        opts.runUrl ?? null,
+        ...(byLocation ? [opts.location!] : []),
+        opts.limit,
+      ],
     );
-    return res.rows.map((r) => this.parseRow(r)).sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''));
+    return res.rows
+      .map((r) => this.parseRow(r))
+      .sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''));
   }
 
   /**
@@ -257,7 +318,14 @@ export class PanicStore {
   }
 
   /** Any failure: needs_human_review with `{phase, error, attempt, timestamp, run_url}`. */
-  async fail(args: { location: string; owner: string; from: Status; phase: Phase; error: string; runUrl?: string }) {
+  async fail(args: {
+    location: string;
+    owner: string;
+    from: Status;
+    phase: Phase;
+    error: string;
+    runUrl?: string;
+  }) {
     const row = await this.require(args.location);
     return this.transition({
       location: args.location,
@@ -297,11 +365,15 @@ export class PanicStore {
 
   async recordPhase(location: string, phase: Phase, metrics: PhaseMetrics[Phase]): Promise<void> {
     const row = await this.require(location);
-    const merged = { ...(row.phase_metrics ?? {}), [phase]: { ...(row.phase_metrics?.[phase] ?? {}), ...metrics } };
-    await this.exec('record phase metrics', 'UPDATE panic_fixes SET phase_metrics = ? WHERE panic_location = ?', [
-      JSON.stringify(merged),
-      location,
-    ]);
+    const merged = {
+      ...(row.phase_metrics ?? {}),
+      [phase]: { ...(row.phase_metrics?.[phase] ?? {}), ...metrics },
+    };
+    await this.exec(
+      'record phase metrics',
+      'UPDATE panic_fixes SET phase_metrics = ? WHERE panic_location = ?',
+      [JSON.stringify(merged), location],
+    );
   }
 
   // --- logs ---------------------------------------------------------------------------------------
@@ -353,7 +425,13 @@ export class PanicStore {
     };
   }
 
-  async savePreflightVerdict(v: { baseCommit: string; configHash: string; ok: boolean; detail: string; durationMs: number }) {
+  async savePreflightVerdict(v: {
+    baseCommit: string;
+    configHash: string;
+    ok: boolean;
+    detail: string;
+    durationMs: number;
+  }) {
     await this.exec(
       'save preflight verdict',
       `INSERT INTO preflight_verdicts (base_commit, config_hash, ok, detail, duration_ms, verified_at)
