@@ -127,6 +127,45 @@ describe('panic-fix run: signals', () => {
     expect(parseProgress(cli.stdout()).started('fix')).toEqual([]);
     expect(await sandboxesLeft(l)).toEqual([]);
   }, 200_000);
+
+  it('second SIGTERM during the fix phase: fixer killed, claims released, nothing left', async () => {
+    layout = await prepareLayout({
+      name: 'killfix',
+      properties: { maxParallelPanics: 1 },
+      enqueue: (p) => p.kind === 'assert',
+      model: { turnDelayMs: 1_500 },
+    });
+    const l = layout;
+    const cli = spawnRun(l, ['--once']);
+    await waitFor(
+      'a fixer session',
+      () =>
+        /▶ \S+ │ fixer agent \(attempt 1\)[\s\S]*│ session started/.test(cli.stdout()) ? true : undefined,
+      150_000,
+      cli,
+    );
+    expect((await l.rows())[0]?.status).toBe('fixing');
+    cli.child.kill('SIGTERM');
+    await sleep(300);
+    cli.child.kill('SIGTERM');
+    const exit = await waitFor('exit after the second signal', () => cli.status(), 30_000, cli);
+    expect(exit.code, cli.stderr().slice(-3000)).toBe(1);
+    expect(
+      await waitFor(
+        'processes to go',
+        async () => ((await processesMentioning(l.dir)).length ? undefined : []),
+        10_000,
+      ),
+    ).toEqual([]);
+    const rows = await l.rows();
+    expect(stranded(rows)).toEqual([]);
+    expectReleased(
+      rows,
+      l.panics.filter((p) => p.kind === 'assert').map((p) => p.panic_location),
+    );
+    expect(parseProgress(cli.stdout()).started('ship')).toEqual([]);
+    expect(await sandboxesLeft(l)).toEqual([]);
+  }, 200_000);
 });
 
 function escape(text: string): string {
