@@ -91,7 +91,9 @@ export function progressLine(e: ProgressEvent): string {
 
 /**
  * `panic-fix run`: passes of preflight → reproduce → fix → ship until stopped (or one pass with
- * --once). First signal drains, second kills; see Shutdown.
+ * --once). First signal drains, second kills; see Shutdown. The command exits 0 when it finished or
+ * drained cleanly (every claim released, nothing left mid-pipeline), 1 after a kill or a failed
+ * --once pass; a polling run reports a failed pass and polls again.
  */
 export async function runLocal(opts: {
   config: Config;
