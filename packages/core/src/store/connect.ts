@@ -17,7 +17,12 @@ export interface ConnectOptions {
   busyTimeoutMs?: number;
 }
 
-export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+/**
+ * Short on purpose: the embedded driver waits for a lock synchronously, stalling the whole process
+ * (agent output, lease renewals, timers) for that long. withDbRetry's backoff between attempts is
+ * asynchronous, so patience comes from the retries (about 4 × 2 s + 1.4 s) without freezing the runner.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
 
 export async function connectLibsql(
   url: string,
