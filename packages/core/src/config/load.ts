@@ -118,7 +118,29 @@ export function redactUrl(url: string): string {
 
 /** Every secret value present in the config, for masking and leak checks. */
 export function secretValues(config: Config): string[] {
-  return SECRET_FIELDS.map((f) => config[f]).filter(
+  return [...SECRET_FIELDS.map((f) => config[f]), ...urlSecrets(config.tursoUrl)].filter(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
+}
+
+/** Credentials a database URL may carry: its password and query parameters such as authToken. */
+export function urlSecrets(url: string): string[] {
+  if (url.startsWith('file:')) return [];
+  try {
+    const parsed = new URL(url);
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    // The user name is not secret (and masking a common word would blank it all over the log).
+    const values = [parsed.password, decode(parsed.password)];
+    for (const value of parsed.searchParams.values()) values.push(value);
+    // Short values (`tls=0`) are not secrets and masking them would blank every "0" in the log.
+    return [...new Set(values)].filter((v) => v.length >= 8);
+  } catch {
+    return [];
+  }
 }

@@ -69,7 +69,13 @@ export async function connectLibsql(
 export function describeDbError(error: unknown): string {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const parts = [err.code, err.message, err.cause?.code ?? err.cause?.message].filter(Boolean);
-  return parts.join(': ').replace(/authToken=[^&\s]+/g, 'authToken=***') || String(error);
+  return (
+    parts
+      .join(': ')
+      .replace(/authToken=[^&\s]+/g, 'authToken=***')
+      // e.g. "Request cannot be constructed from a URL that includes credentials: http://user:pw@host/…"
+      .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@') || String(error)
+  );
 }
 
 const TRANSIENT =
