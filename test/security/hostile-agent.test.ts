@@ -30,6 +30,8 @@ fs.writeFileSync(path.join(dir, 'pid-parent'), String(process.pid));
 const child = path.join(dir, 'child.cjs');
 spawn(process.execPath, [child, 'child-a', 'fork'], { stdio: 'ignore' });
 spawn(process.execPath, [child, 'child-b'], { stdio: ['ignore', 'inherit', 'inherit'] });
+// 'escape': a child in its own session (out of the process group), holding our stdout open.
+if (mode === 'escape') spawn(process.execPath, [child, 'escaped'], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 
 const filler = 'y'.repeat(64 * 1024);
 const event = JSON.stringify({ type: 'assistant', message: { content: [{ type: 'text', text: filler }] } }) + '\\n';
@@ -46,6 +48,12 @@ if (mode === 'endless-line') {
   while (written < target) out(filler);
 } else {
   for (let i = 0; written < target; i++) out(i % 4 === 3 ? junk : event);
+}
+// Report the flood done only once every child has recorded its pid (the test checks each of them).
+const children = ['child-a', 'child-b', 'grandchild'].concat(mode === 'escape' ? ['escaped'] : []);
+for (const until = Date.now() + 30000; Date.now() < until; ) {
+  if (children.every((name) => fs.existsSync(path.join(dir, 'pid-' + name)))) break;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 fs.writeFileSync(path.join(dir, 'flooded'), String(written));
 // Then hang, ignoring SIGTERM.
@@ -123,7 +131,7 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
   return check();
 }
 
-async function runHostile(mode: 'events' | 'endless-line', floodBytes: number) {
+async function runHostile(mode: 'events' | 'endless-line' | 'escape', floodBytes: number) {
   const fake = path.join(dir, 'claude');
   await writeFile(fake, FAKE_CLAUDE);
   await chmod(fake, 0o755);
@@ -266,5 +274,21 @@ describe('a hostile agent', () => {
     expect(events[0]!.type).toBe('system');
     // The oversized line is recorded as dropped, not kept whole and not cut into invalid JSON.
     expect(events.map((e) => e.type)).toContain('panic_fix_line_dropped');
+  });
+
+  it('a child that leaves the process group and keeps stdout open does not hang the runner', async () => {
+    const run = await runHostile('escape', 1 * MB);
+    expect(run.result.outcome).toBe('crashed');
+    // Returns soon after the group is gone, although the escaped child still holds the pipe.
+    expect(run.returnedAt - run.abortedAt).toBeLessThan(run.killGraceMs + 10_000);
+    const escaped = Number(readFileSync(path.join(dir, 'pid-escaped'), 'utf8'));
+    // What the process group could reach is gone; the escaped one is beyond it (afterEach ends it).
+    for (const name of ['parent', 'child-a', 'child-b', 'grandchild']) {
+      const pid = Number(readFileSync(path.join(dir, `pid-${name}`), 'utf8'));
+      expect(await waitFor(() => !alive(pid), 5_000), name).toBe(true);
+    }
+    expect(alive(escaped)).toBe(true);
+    const transcript = await readFile(run.result.transcriptFile, 'utf8');
+    expect(transcriptLines(transcript)[0]!.type).toBe('system');
   });
 });

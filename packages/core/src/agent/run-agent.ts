@@ -218,6 +218,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   let budgetTimer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
   let aborted = false;
   const stop = () => {
     killGroup('SIGTERM');
@@ -256,14 +257,23 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         spawnError = error.code === 'ENOENT' ? `program not found: ${program}` : error.message;
         resolve({ exitCode: null, signal: null });
       });
-      // Whatever the agent left behind in its group (MCP server, cargo, shells) goes with it.
-      child.on('exit', () => killGroup('SIGKILL'));
+      // Whatever the agent left behind in its group (MCP server, cargo, shells) goes with it. A process
+      // that left the group (setsid) may still hold the pipes open: stop waiting for them after the grace.
+      child.on('exit', () => {
+        killGroup('SIGKILL');
+        drainTimer = setTimeout(() => {
+          emit('output pipes still open after the agent exited (a process left its group): closing them');
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, killGraceMs);
+      });
       child.on('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
     },
   );
   const endedAt = clock.now();
   if (budgetTimer) clearTimeout(budgetTimer);
   if (killTimer) clearTimeout(killTimer);
+  if (drainTimer) clearTimeout(drainTimer);
   options.signal?.removeEventListener('abort', onAbort);
   killGroup('SIGKILL');
   lines.flush();
