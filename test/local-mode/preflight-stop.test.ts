@@ -73,7 +73,7 @@ it('second SIGTERM during the preflight build: the build is killed, exit 1, noth
     cli,
   );
   cli.child.kill('SIGTERM');
-  await sleep(300);
+  await sleep(1_000); // a separate signal, not a copy of the first
   cli.child.kill('SIGTERM');
   const exit = await waitFor('exit', () => cli.status(), 30_000, cli);
   expect(exit.code, cli.stderr()).toBe(1);

@@ -97,7 +97,7 @@ describe('panic-fix run: signals', () => {
     );
     expect(await processesMentioning(l.dir)).not.toEqual([]);
     cli.child.kill('SIGTERM');
-    await sleep(500);
+    await sleep(1_000); // a separate signal, not a copy of the first
     cli.child.kill('SIGTERM');
     // Well under one scripted turn (5 s) plus the agents' kill grace (3 s) and clean-up.
     const exit = await waitFor(
@@ -146,7 +146,7 @@ describe('panic-fix run: signals', () => {
     );
     expect((await l.rows())[0]?.status).toBe('fixing');
     cli.child.kill('SIGTERM');
-    await sleep(300);
+    await sleep(1_000); // a separate signal, not a copy of the first
     cli.child.kill('SIGTERM');
     const exit = await waitFor('exit after the second signal', () => cli.status(), 30_000, cli);
     expect(exit.code, cli.stderr().slice(-3000)).toBe(1);
