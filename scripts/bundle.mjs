@@ -24,7 +24,19 @@ for (const [entry, out] of entries) {
   rmSync(path.join(root, out), { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [ncc, 'build', entry, '-o', out, '--target', 'es2022', '--no-source-map-register', '-e', '@libsql/client', '--quiet'],
+    [
+      ncc,
+      'build',
+      entry,
+      '-o',
+      out,
+      '--target',
+      'es2022',
+      '--no-source-map-register',
+      '-e',
+      '@libsql/client',
+      '--quiet',
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
   );
   console.log(`bundled ${entry} -> ${out} (${readdirSync(path.join(root, out)).join(', ')})`);

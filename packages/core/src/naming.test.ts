@@ -48,7 +48,14 @@ describe('panicNames', () => {
   });
 
   it('never collides for distinct locations, including ones that normalise alike', () => {
-    const locations = [...NASTY, 'core/a.rs:1:1', 'core-a.rs:1:1', 'core/a.rs:1-1', 'CORE/A.RS:1:1', 'core/a.rs:1:1 '];
+    const locations = [
+      ...NASTY,
+      'core/a.rs:1:1',
+      'core-a.rs:1:1',
+      'core/a.rs:1-1',
+      'CORE/A.RS:1:1',
+      'core/a.rs:1:1 ',
+    ];
     for (let i = 0; i < 2000; i++) locations.push(`core/f${i % 7}.rs:${i}:${i % 13}`);
     const slugs = new Set(locations.map((l) => panicNames(l).slug));
     expect(slugs.size).toBe(new Set(locations).size);
@@ -59,7 +66,17 @@ describe('panicNames', () => {
   });
 
   it('agrees with git on what a valid branch is', () => {
-    for (const name of ['fix/a', 'fix/.a', 'fix/a.lock', 'fix//a', 'fix/a..b', 'fix/a b', 'fix/a~1', 'fix/@{x}', 'fix/a.']) {
+    for (const name of [
+      'fix/a',
+      'fix/.a',
+      'fix/a.lock',
+      'fix//a',
+      'fix/a..b',
+      'fix/a b',
+      'fix/a~1',
+      'fix/@{x}',
+      'fix/a.',
+    ]) {
       expect(isValidBranchName(name), name).toBe(gitAccepts(name));
     }
   });

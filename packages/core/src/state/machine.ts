@@ -47,7 +47,14 @@ export function assertTransition(from: Status, to: Status): void {
 }
 
 /** Phase names used in logs, workflow_error and per-phase metrics. */
-export const PHASES = ['preflight', 'repo_setup', 'reproducing', 'fixing', 'shipping', 'orchestrator'] as const;
+export const PHASES = [
+  'preflight',
+  'repo_setup',
+  'reproducing',
+  'fixing',
+  'shipping',
+  'orchestrator',
+] as const;
 export const phaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof phaseSchema>;
 

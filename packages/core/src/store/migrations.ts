@@ -61,7 +61,9 @@ export async function migrate(client: Client): Promise<{ from: number; to: numbe
   await client.execute(
     'CREATE TABLE IF NOT EXISTS panic_fix_schema (version INTEGER PRIMARY KEY, description TEXT, applied_at TEXT)',
   );
-  const current = Number((await client.execute('SELECT MAX(version) AS v FROM panic_fix_schema')).rows[0]?.v ?? 0);
+  const current = Number(
+    (await client.execute('SELECT MAX(version) AS v FROM panic_fix_schema')).rows[0]?.v ?? 0,
+  );
   if (current > LATEST_SCHEMA_VERSION) {
     throw new Error(
       `database schema version ${current} is newer than this panic-fix (${LATEST_SCHEMA_VERSION}); upgrade panic-fix`,

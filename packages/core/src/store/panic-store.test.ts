@@ -33,7 +33,11 @@ describe('PanicStore', () => {
     const raw = createClient({ url });
     await raw.execute({
       sql: 'INSERT INTO panic_fixes (panic_location, panic_message, sql_statements) VALUES (?, ?, ?)',
-      args: ['src/vdbe.c:1234', 'assertion failed: some_condition', 'CREATE TABLE t(x);\nINSERT INTO t VALUES(1);\nSELECT * FROM t;'],
+      args: [
+        'src/vdbe.c:1234',
+        'assertion failed: some_condition',
+        'CREATE TABLE t(x);\nINSERT INTO t VALUES(1);\nSELECT * FROM t;',
+      ],
     });
     raw.close();
     const row = await store.require('src/vdbe.c:1234');
@@ -67,7 +71,9 @@ describe('PanicStore', () => {
   it('refuses a duplicate location unless requeued, and keeps the original', async () => {
     const store = await openStore();
     await store.enqueue(panic(1));
-    await expect(store.enqueue({ ...panic(1), panic_message: 'other' })).rejects.toBeInstanceOf(DuplicatePanicError);
+    await expect(store.enqueue({ ...panic(1), panic_message: 'other' })).rejects.toBeInstanceOf(
+      DuplicatePanicError,
+    );
     expect((await store.require(panic(1).panic_location)).panic_message).toBe('assertion failed: x1');
     const requeued = await store.enqueue({ ...panic(1), panic_message: 'other' }, { requeue: true });
     expect(requeued.panic_message).toBe('other');
@@ -76,7 +82,11 @@ describe('PanicStore', () => {
   it('stores hostile text byte for byte', async () => {
     const store = await openStore();
     const hostile = `it's "q" \`b\` $(touch /tmp/x) \${HOME} \n\r\t {[$\\]} ENDTCL\n'; DROP TABLE panic_fixes; --`;
-    await store.enqueue({ panic_location: `core/"x'.rs:1:1`, panic_message: hostile, sql_statements: hostile });
+    await store.enqueue({
+      panic_location: `core/"x'.rs:1:1`,
+      panic_message: hostile,
+      sql_statements: hostile,
+    });
     const row = await store.require(`core/"x'.rs:1:1`);
     expect(row.panic_message).toBe(hostile);
     expect(row.sql_statements).toBe(hostile);
@@ -112,14 +122,21 @@ describe('PanicStore', () => {
     const second = await store.claim({ owner: 'w2', limit: 3, leaseMs: 60_000 });
     expect(first.map((r) => r.panic_location)).toEqual([0, 1, 2].map((i) => panic(i).panic_location));
     expect(second.map((r) => r.panic_location)).toEqual([3, 4].map((i) => panic(i).panic_location));
-    expect(first.every((r) => r.status === 'repo_setup' && r.claim_owner === 'w1' && r.attempt === 1)).toBe(true);
+    expect(first.every((r) => r.status === 'repo_setup' && r.claim_owner === 'w1' && r.attempt === 1)).toBe(
+      true,
+    );
     expect(await store.claim({ owner: 'w3', limit: 3, leaseMs: 60_000 })).toEqual([]);
   });
 
   it('claims one location on demand', async () => {
     const store = await openStore();
     for (let i = 0; i < 3; i++) await store.enqueue(panic(i));
-    const rows = await store.claim({ owner: 'w', limit: 10, leaseMs: 1000, location: panic(2).panic_location });
+    const rows = await store.claim({
+      owner: 'w',
+      limit: 10,
+      leaseMs: 1000,
+      location: panic(2).panic_location,
+    });
     expect(rows.map((r) => r.panic_location)).toEqual([panic(2).panic_location]);
   });
 
@@ -132,7 +149,10 @@ describe('PanicStore', () => {
       const [row] = await store.claim({ owner: `w${attempt}`, limit: 1, leaseMs: 100, now });
       expect(row?.attempt).toBe(attempt);
       // Not yet expired: nothing moves.
-      expect(await store.reclaimExpired({ maxAttempts: 3, now: now + 50 })).toEqual({ requeued: [], exhausted: [] });
+      expect(await store.reclaimExpired({ maxAttempts: 3, now: now + 50 })).toEqual({
+        requeued: [],
+        exhausted: [],
+      });
       now += 200;
       const result = await store.reclaimExpired({ maxAttempts: 3, now });
       if (attempt < 3) expect(result).toEqual({ requeued: [loc], exhausted: [] });
@@ -151,10 +171,29 @@ describe('PanicStore', () => {
     const loc = panic(1).panic_location;
     const now = 5_000_000;
     await store.claim({ owner: 'w1', limit: 1, leaseMs: 1000, now });
-    await expect(store.transition({ location: loc, owner: 'w2', from: 'repo_setup', to: 'reproducing', now })).rejects.toBeInstanceOf(LostClaimError);
-    await expect(store.transition({ location: loc, owner: 'w1', from: 'repo_setup', to: 'fixing', now })).rejects.toThrow(/not allowed/);
-    await expect(store.transition({ location: loc, owner: 'w1', from: 'repo_setup', to: 'reproducing', now: now + 5000 })).rejects.toThrow(/lease expired/);
-    const row = await store.transition({ location: loc, owner: 'w1', from: 'repo_setup', to: 'reproducing', now, set: { branch_name: 'fix/x' } });
+    await expect(
+      store.transition({ location: loc, owner: 'w2', from: 'repo_setup', to: 'reproducing', now }),
+    ).rejects.toBeInstanceOf(LostClaimError);
+    await expect(
+      store.transition({ location: loc, owner: 'w1', from: 'repo_setup', to: 'fixing', now }),
+    ).rejects.toThrow(/not allowed/);
+    await expect(
+      store.transition({
+        location: loc,
+        owner: 'w1',
+        from: 'repo_setup',
+        to: 'reproducing',
+        now: now + 5000,
+      }),
+    ).rejects.toThrow(/lease expired/);
+    const row = await store.transition({
+      location: loc,
+      owner: 'w1',
+      from: 'repo_setup',
+      to: 'reproducing',
+      now,
+      set: { branch_name: 'fix/x' },
+    });
     expect(row).toMatchObject({ status: 'reproducing', branch_name: 'fix/x' });
   });
 
@@ -163,10 +202,22 @@ describe('PanicStore', () => {
     await store.enqueue(panic(1));
     const loc = panic(1).panic_location;
     await store.claim({ owner: 'w', limit: 1, leaseMs: 60_000 });
-    const row = await store.fail({ location: loc, owner: 'w', from: 'repo_setup', phase: 'repo_setup', error: 'boom', runUrl: 'https://x/run/1' });
+    const row = await store.fail({
+      location: loc,
+      owner: 'w',
+      from: 'repo_setup',
+      phase: 'repo_setup',
+      error: 'boom',
+      runUrl: 'https://x/run/1',
+    });
     expect(row.status).toBe('needs_human_review');
     expect(row.claim_owner).toBeNull();
-    expect(row.workflow_error).toMatchObject({ phase: 'repo_setup', error: 'boom', attempt: 1, run_url: 'https://x/run/1' });
+    expect(row.workflow_error).toMatchObject({
+      phase: 'repo_setup',
+      error: 'boom',
+      attempt: 1,
+      run_url: 'https://x/run/1',
+    });
   });
 
   it('refuses to requeue a panic under a live claim unless forced', async () => {
@@ -184,16 +235,32 @@ describe('PanicStore', () => {
     await store.claim({ owner: 'w', limit: 1, leaseMs: 60_000 });
     expect(await store.release(panic(1).panic_location, 'other')).toBe(false);
     expect(await store.release(panic(1).panic_location, 'w')).toBe(true);
-    expect(await store.require(panic(1).panic_location)).toMatchObject({ status: 'pending', attempt: 0, claim_owner: null });
+    expect(await store.require(panic(1).panic_location)).toMatchObject({
+      status: 'pending',
+      attempt: 0,
+      claim_owner: null,
+    });
   });
 
   it('keeps logs as the seed payload and filters by location', async () => {
     const store = await openStore();
-    await store.log({ panic_location: 'a', phase: 'reproducing', level: 'info', message: 'one', metadata: { k: 1 } });
+    await store.log({
+      panic_location: 'a',
+      phase: 'reproducing',
+      level: 'info',
+      message: 'one',
+      metadata: { k: 1 },
+    });
     await store.log({ panic_location: 'b', phase: 'fixing', level: 'warn', message: 'two' });
     const logs = await store.logs({ location: 'a' });
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ panic_location: 'a', phase: 'reproducing', level: 'info', message: 'one', metadata: { k: 1 } });
+    expect(logs[0]).toMatchObject({
+      panic_location: 'a',
+      phase: 'reproducing',
+      level: 'info',
+      message: 'one',
+      metadata: { k: 1 },
+    });
     expect(typeof logs[0]!.timestamp).toBe('string');
     expect((await store.logs()).map((l) => l.message)).toEqual(['one', 'two']);
   });
@@ -213,7 +280,13 @@ describe('PanicStore', () => {
   it('caches preflight verdicts per base commit and config', async () => {
     const store = await openStore();
     expect(await store.preflightVerdict('abc1234', 'h')).toBeUndefined();
-    await store.savePreflightVerdict({ baseCommit: 'abc1234', configHash: 'h', ok: true, detail: 'ok', durationMs: 5 });
+    await store.savePreflightVerdict({
+      baseCommit: 'abc1234',
+      configHash: 'h',
+      ok: true,
+      detail: 'ok',
+      durationMs: 5,
+    });
     expect(await store.preflightVerdict('abc1234', 'h')).toMatchObject({ ok: true, detail: 'ok' });
     expect(await store.preflightVerdict('abc1234', 'other')).toBeUndefined();
   });
@@ -227,7 +300,9 @@ describe('PanicStore', () => {
 
   it('refuses a database from a newer panic-fix', async () => {
     const url = await tempDbUrl();
-    (await openStore(url)).client.execute(`INSERT INTO panic_fix_schema (version) VALUES (${LATEST_SCHEMA_VERSION + 5})`);
+    (await openStore(url)).client.execute(
+      `INSERT INTO panic_fix_schema (version) VALUES (${LATEST_SCHEMA_VERSION + 5})`,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await expect(PanicStore.open(url)).rejects.toThrow(/newer than this panic-fix/);
   });
