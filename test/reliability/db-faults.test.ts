@@ -245,7 +245,7 @@ describe('state store locked in the middle of a real run', () => {
     figures.survived++;
   });
 
-  it('a lock outlasting the retries after the fixer: a clear failure, the row consistent, and a requeue completes it', async () => {
+  it('a lock outlasting the retries after the fixer: a clear failure, the row consistent, and an explicit requeue queues it again', async () => {
     const loc = location(B);
     const locked = lockAtEndOf('fixer', loc);
     const runner = rig.runner({ config, location: loc, label: 'db-B' });
@@ -279,10 +279,7 @@ describe('state store locked in the middle of a real run', () => {
 
     const requeue = await cli(['requeue', loc, '--force', '--db', rig.dbUrl]);
     expect(requeue.code, requeue.stderr).toBe(0);
-    const again = rig.runner({ config, location: loc, label: 'db-B-again' });
-    expect((await again.exited).code, again.output().slice(-6000)).toBe(0);
-    const done = await rig.row(loc);
-    expect(done.status).toBe('pr_open');
-    expect(rig.pullsFor(done.branch_name!)).toHaveLength(1);
+    // Back in the queue for the next run (the reclaim-and-complete path is crash-resume's subject).
+    expect(await rig.row(loc)).toMatchObject({ status: 'pending', claim_owner: null, attempt: 0 });
   });
 });
