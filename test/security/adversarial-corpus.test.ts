@@ -23,7 +23,7 @@ import {
 import { RegressionFileError, regressionTestFile } from '../../packages/core/src/regression-test/index.js';
 import { createSandbox } from '../../packages/core/src/sandbox/create.js';
 import type { Sandbox } from '../../packages/core/src/sandbox/types.js';
-import { commitMessage, commitSquashed, prBody } from '../../packages/core/src/ship/index.js';
+import { commitMessage, commitSquashed, prBody, prTitle } from '../../packages/core/src/ship/index.js';
 import { cleanText } from '../../packages/core/src/ship/text.js';
 import { PanicStore } from '../../packages/core/src/store/panic-store.js';
 import { expectedRefusal, loadCorpus, REPO_ROOT, utf8RoundTrip, type Field } from './corpus.js';
@@ -465,6 +465,11 @@ describe('PR body', () => {
         baseCommit: 'a'.repeat(40),
       });
       figures.prBodies++;
+      // The title: one line, within GitHub's customary length, no control characters.
+      const title = prTitle({ location, message: value });
+      expect([...title].length, entry.id).toBeLessThanOrEqual(72);
+      // eslint-disable-next-line no-control-regex
+      expect(/[\u0000-\u001f\u007f-\u009f]/.test(title), entry.id).toBe(false);
       const label = entry.id;
       expect(body.length, label).toBeLessThanOrEqual(65_000);
       const blocks = fencedBlocks(body);
