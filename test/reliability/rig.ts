@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PanicStore, type PanicRow } from '../../packages/core/src/index.js';
@@ -162,6 +162,8 @@ export async function startRig(opts: { panicIds: string[] }): Promise<Rig> {
     async close() {
       await rig.model?.close();
       await github.close();
+      // Keep the directory for a look when asked; each one holds a built target (tens of MB).
+      if (!process.env.RELIABILITY_KEEP) await rm(dir, { recursive: true, force: true });
     },
   };
   rig.model = await startScriptedModel({
