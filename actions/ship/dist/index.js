@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yCP: () => (/* reexport */ ship_runShip)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -44588,7 +44588,32 @@ function redactUrl(url) {
 }
 /** Every secret value present in the config, for masking and leak checks. */
 function secretValues(config) {
-    return schema_SECRET_FIELDS.map((f) => config[f]).filter((v) => typeof v === 'string' && v.length > 0);
+    return [...schema_SECRET_FIELDS.map((f) => config[f]), ...urlSecrets(config.tursoUrl)].filter((v) => typeof v === 'string' && v.length > 0);
+}
+/** Credentials a database URL may carry: its password and query parameters such as authToken. */
+function urlSecrets(url) {
+    if (url.startsWith('file:'))
+        return [];
+    try {
+        const parsed = new URL(url);
+        const decode = (s) => {
+            try {
+                return decodeURIComponent(s);
+            }
+            catch {
+                return s;
+            }
+        };
+        // The user name is not secret (and masking a common word would blank it all over the log).
+        const values = [parsed.password, decode(parsed.password)];
+        for (const value of parsed.searchParams.values())
+            values.push(value);
+        // Short values (`tls=0`) are not secrets and masking them would blank every "0" in the log.
+        return [...new Set(values)].filter((v) => v.length >= 8);
+    }
+    catch {
+        return [];
+    }
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/naming.ts
@@ -44679,7 +44704,14 @@ function assertTransition(from, to) {
         throw new TransitionError(`transition ${from} → ${to} is not allowed`);
 }
 /** Phase names used in logs, workflow_error and per-phase metrics. */
-const PHASES = ['preflight', 'repo_setup', 'reproducing', 'fixing', 'shipping', 'orchestrator'];
+const PHASES = [
+    'preflight',
+    'repo_setup',
+    'reproducing',
+    'fixing',
+    'shipping',
+    'orchestrator',
+];
 const phaseSchema = schemas_enum(PHASES);
 const workflowErrorSchema = object({
     phase: phaseSchema,
@@ -50019,10 +50051,12 @@ class StoreError extends Error {
 }
 const REMOTE_SCHEMES = ['libsql:', 'https:', 'http:', 'wss:', 'ws:'];
 /**
- * Opens a libSQL client. Remote URLs (Turso Cloud) use the pure-JS client, which bundles into the
- * actions; `file:` URLs load the native embedded client from node_modules (local mode and tests).
+ * Short on purpose: the embedded driver waits for a lock synchronously, stalling the whole process
+ * (agent output, lease renewals, timers) for that long. withDbRetry's backoff between attempts is
+ * asynchronous, so patience comes from the retries (about 4 × 2 s + 1.4 s) without freezing the runner.
  */
-async function connectLibsql(url, authToken) {
+const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
+async function connectLibsql(url, authToken, opts = {}) {
     let scheme;
     try {
         scheme = new URL(url).protocol;
@@ -50040,9 +50074,10 @@ async function connectLibsql(url, authToken) {
         catch {
             throw new StoreError('file: databases need @libsql/client installed (run npm ci in the panic-fix checkout)');
         }
-        client = native.createClient(config);
-        // Several processes share one file in local mode: wait for locks instead of failing at once.
-        await client.execute('PRAGMA busy_timeout = 10000');
+        // Several processes share one file in local mode: wait for locks instead of failing at once. The
+        // client pools connections, so this must be the client's `timeout` (every connection), not a
+        // `PRAGMA busy_timeout`, which reaches only the connection that happens to run it.
+        client = native.createClient({ ...config, timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     }
     else if (REMOTE_SCHEMES.includes(scheme)) {
         client = web_createClient(config);
@@ -50064,10 +50099,14 @@ async function connectLibsql(url, authToken) {
 function describeDbError(error) {
     const err = error;
     const parts = [err.code, err.message, err.cause?.code ?? err.cause?.message].filter(Boolean);
-    return parts.join(': ').replace(/authToken=[^&\s]+/g, 'authToken=***') || String(error);
+    return (parts
+        .join(': ')
+        .replace(/authToken=[^&\s]+/g, 'authToken=***')
+        // e.g. "Request cannot be constructed from a URL that includes credentials: http://user:pw@host/…"
+        .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@') || String(error));
 }
 const TRANSIENT = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|ECONNRESET|ECONNREFUSED|ETIMEDOUT|fetch failed|socket hang up|EAI_AGAIN|HTTP status 5\d\d/i;
-function isTransientDbError(error) {
+function connect_isTransientDbError(error) {
     return TRANSIENT.test(describeDbError(error));
 }
 /** Bounded retries with exponential backoff for transient database faults. */
@@ -50083,7 +50122,7 @@ async function withDbRetry(what, fn, opts = {}) {
         }
         catch (error) {
             lastError = error;
-            if (!isTransientDbError(error) || i === attempts - 1)
+            if (!connect_isTransientDbError(error) || i === attempts - 1)
                 break;
             await new Promise((r) => setTimeout(r, base * 2 ** i));
         }
@@ -50303,21 +50342,56 @@ class NotFoundError extends StoreError {
 }
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 class PanicStore {
-    client;
-    constructor(client) {
-        this.client = client;
+    current;
+    reopen;
+    constructor(current, 
+    /** Embedded (`file:`) databases only: a fresh client, to replace one a lock fault has spoiled. */
+    reopen) {
+        this.current = current;
+        this.reopen = reopen;
     }
-    static async open(url, authToken) {
-        const client = await connectLibsql(url, authToken);
-        const store = new PanicStore(client);
+    get client() {
+        return this.current;
+    }
+    static async open(url, authToken, opts = {}) {
+        const client = await connectLibsql(url, authToken, opts);
+        const embedded = url.startsWith('file:');
+        const store = new PanicStore(client, embedded ? () => connectLibsql(url, authToken, opts) : undefined);
         await withDbRetry('schema migration', () => migrate(client));
         return store;
     }
     close() {
-        this.client.close();
+        this.current.close();
     }
     async exec(what, sql, args = []) {
-        return withDbRetry(what, () => this.client.execute({ sql, args }));
+        return withDbRetry(what, async () => {
+            const client = this.current;
+            try {
+                return await client.execute({ sql, args });
+            }
+            catch (error) {
+                if (this.reopen && connect_isTransientDbError(error))
+                    await this.replaceClient(client);
+                throw error;
+            }
+        });
+    }
+    /**
+     * After SQLITE_BUSY the embedded driver can put the failed connection back in its pool in a state
+     * where every later statement on it leaves a lock held, so later writes are not seen by other
+     * processes until it is garbage-collected (found by test/reliability/db-faults.test.ts: a transition
+     * "succeeded" that other processes never saw). Drop the whole client and open a fresh one.
+     */
+    async replaceClient(spoiled) {
+        if (this.current !== spoiled)
+            return; // a concurrent call replaced it already
+        const fresh = await this.reopen().catch(() => undefined);
+        if (!fresh || this.current !== spoiled) {
+            fresh?.close();
+            return;
+        }
+        this.current = fresh;
+        spoiled.close();
     }
     parseRow(row) {
         const parsed = panicRowSchema.safeParse({ ...row });
@@ -50347,7 +50421,9 @@ class PanicStore {
         });
     }
     async get(location) {
-        const res = await this.exec('read panic', 'SELECT * FROM panic_fixes WHERE panic_location = ?', [location]);
+        const res = await this.exec('read panic', 'SELECT * FROM panic_fixes WHERE panic_location = ?', [
+            location,
+        ]);
         return res.rows[0] ? this.parseRow(res.rows[0]) : undefined;
     }
     async require(location) {
@@ -50358,9 +50434,7 @@ class PanicStore {
     }
     async list(filter = {}) {
         const res = filter.status
-            ? await this.exec('list panics', 'SELECT * FROM panic_fixes WHERE status = ? ORDER BY created_at, rowid', [
-                filter.status,
-            ])
+            ? await this.exec('list panics', 'SELECT * FROM panic_fixes WHERE status = ? ORDER BY created_at, rowid', [filter.status])
             : await this.exec('list panics', 'SELECT * FROM panic_fixes ORDER BY created_at, rowid');
         return res.rows.map((r) => this.parseRow(r));
     }
@@ -50406,8 +50480,16 @@ class PanicStore {
            SELECT panic_location FROM panic_fixes
             WHERE (status = 'pending' OR status IS NULL) ${byLocation ? 'AND panic_location = ?' : ''}
             ORDER BY created_at, rowid LIMIT ?)
-       RETURNING *`, [opts.owner, now + opts.leaseMs, opts.runUrl ?? null, ...(byLocation ? [opts.location] : []), opts.limit]);
-        return res.rows.map((r) => this.parseRow(r)).sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''));
+       RETURNING *`, [
+            opts.owner,
+            now + opts.leaseMs,
+            opts.runUrl ?? null,
+            ...(byLocation ? [opts.location] : []),
+            opts.limit,
+        ]);
+        return res.rows
+            .map((r) => this.parseRow(r))
+            .sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''));
     }
     /**
      * Active rows whose lease expired: back to pending (retry counted) or, past maxAttempts, to
@@ -50499,11 +50581,11 @@ class PanicStore {
     }
     async recordPhase(location, phase, metrics) {
         const row = await this.require(location);
-        const merged = { ...(row.phase_metrics ?? {}), [phase]: { ...(row.phase_metrics?.[phase] ?? {}), ...metrics } };
-        await this.exec('record phase metrics', 'UPDATE panic_fixes SET phase_metrics = ? WHERE panic_location = ?', [
-            JSON.stringify(merged),
-            location,
-        ]);
+        const merged = {
+            ...(row.phase_metrics ?? {}),
+            [phase]: { ...(row.phase_metrics?.[phase] ?? {}), ...metrics },
+        };
+        await this.exec('record phase metrics', 'UPDATE panic_fixes SET phase_metrics = ? WHERE panic_location = ?', [JSON.stringify(merged), location]);
     }
     // --- logs ---------------------------------------------------------------------------------------
     async log(entry) {
@@ -56876,6 +56958,7 @@ async function run_agent_runAgent(options) {
     };
     let budgetTimer;
     let killTimer;
+    let drainTimer;
     let aborted = false;
     const stop = () => {
         killGroup('SIGTERM');
@@ -56912,8 +56995,16 @@ async function run_agent_runAgent(options) {
             spawnError = error.code === 'ENOENT' ? `program not found: ${program}` : error.message;
             resolve({ exitCode: null, signal: null });
         });
-        // Whatever the agent left behind in its group (MCP server, cargo, shells) goes with it.
-        child.on('exit', () => killGroup('SIGKILL'));
+        // Whatever the agent left behind in its group (MCP server, cargo, shells) goes with it. A process
+        // that left the group (setsid) may still hold the pipes open: stop waiting for them after the grace.
+        child.on('exit', () => {
+            killGroup('SIGKILL');
+            drainTimer = setTimeout(() => {
+                emit('output pipes still open after the agent exited (a process left its group): closing them');
+                child.stdout.destroy();
+                child.stderr.destroy();
+            }, killGraceMs);
+        });
         child.on('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
     });
     const endedAt = clock.now();
@@ -56921,6 +57012,8 @@ async function run_agent_runAgent(options) {
         clearTimeout(budgetTimer);
     if (killTimer)
         clearTimeout(killTimer);
+    if (drainTimer)
+        clearTimeout(drainTimer);
     options.signal?.removeEventListener('abort', onAbort);
     killGroup('SIGKILL');
     lines.flush();
@@ -57623,6 +57716,7 @@ async function validate_validateFix(options) {
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/phase-guard.ts
 
 
+
 /** Renews the lease while the phase runs; losing the claim aborts the phase's commands and agents. */
 function phase_guard_leasedPhase(job) {
     const lost = new AbortController();
@@ -57635,7 +57729,8 @@ function phase_guard_leasedPhase(job) {
 }
 /**
  * How every agent phase ends on an error: not our turn → report only; a lost claim → leave the row
- * to its new owner; a shutdown → the orchestrator releases the claim; anything else → keep the
+ * to its new owner; a shutdown → the orchestrator releases the claim; a state-store outage → the
+ * row waits for its lease to expire and is reclaimed; anything else → keep the
  * sandbox's changes for humans and move the panic to needs_human_review with the reason.
  */
 async function phase_guard_endFailedPhase(args) {
@@ -57649,6 +57744,13 @@ async function phase_guard_endFailedPhase(args) {
         : errorText(error);
     if (sandbox)
         await exportForHumans(job, sandbox, log);
+    if (isTransientDbError(error) && !leased.lost.aborted) {
+        // The state store, not the panic, failed: leave the row in its phase under its lease; the next
+        // run reclaims it (attempt counted) instead of spending a human review on an outage.
+        log.error(`the state store failed (${reason}); ${job.location} stays ${args.from} until its lease expires`);
+        await sandbox?.destroy().catch(() => undefined);
+        return { status: args.from, reason: `state store unavailable: ${reason}` };
+    }
     if (!leased.lost.aborted && !job.signal?.aborted)
         await failPanic(job, args.from, args.phase, reason, log);
     await sandbox?.destroy().catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { Sandbox } from '../sandbox/types.js';
+import { isTransientDbError } from '../store/connect.js';
 import type { Phase, Status } from '../state/machine.js';
 import type { PhaseReport, ValidationStep } from './artifact.js';
 import { exportForHumans } from './export.js';
@@ -34,7 +35,8 @@ export function leasedPhase(job: PanicJob): LeasedPhase {
 
 /**
  * How every agent phase ends on an error: not our turn → report only; a lost claim → leave the row
- * to its new owner; a shutdown → the orchestrator releases the claim; anything else → keep the
+ * to its new owner; a shutdown → the orchestrator releases the claim; a state-store outage → the
+ * row waits for its lease to expire and is reclaimed; anything else → keep the
  * sandbox's changes for humans and move the panic to needs_human_review with the reason.
  */
 export async function endFailedPhase(args: {
@@ -55,6 +57,15 @@ export async function endFailedPhase(args: {
     ? `lost the claim while ${args.from}: ${errorText(leased.lost.reason)}`
     : errorText(error);
   if (sandbox) await exportForHumans(job, sandbox, log);
+  if (isTransientDbError(error) && !leased.lost.aborted) {
+    // The state store, not the panic, failed: leave the row in its phase under its lease; the next
+    // run reclaims it (attempt counted) instead of spending a human review on an outage.
+    log.error(
+      `the state store failed (${reason}); ${job.location} stays ${args.from} until its lease expires`,
+    );
+    await sandbox?.destroy().catch(() => undefined);
+    return { status: args.from, reason: `state store unavailable: ${reason}` };
+  }
   if (!leased.lost.aborted && !job.signal?.aborted) await failPanic(job, args.from, args.phase, reason, log);
   await sandbox?.destroy().catch(() => undefined);
   if (job.signal?.aborted)
