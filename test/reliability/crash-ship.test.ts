@@ -84,4 +84,35 @@ describe('SIGKILL of panic-fix run while shipping', () => {
     expect(rig.branches().filter((b) => b === branch)).toHaveLength(1);
     expect(gitIn(rig.origin, ['rev-list', '--count', `main..${branch}`])).toBe('1');
   });
+
+  it("never force-pushes over a maintainer's commit on the branch: needs_human_review, branch and PR untouched", async () => {
+    const loc = kit.location(C);
+    const branch = panicNames(loc).branch;
+    const before = rig.pullsFor(branch);
+    // A maintainer pushes a follow-up commit onto the PR branch.
+    const work = `${rig.origin}-maintainer`;
+    gitIn(rig.origin, ['worktree', 'add', '-q', '--detach', work, branch]);
+    gitIn(work, [
+      '-c',
+      'user.name=Maintainer',
+      '-c',
+      'user.email=m@example.invalid',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'review follow-up',
+    ]);
+    gitIn(work, ['push', '-q', rig.origin, `HEAD:refs/heads/${branch}`]);
+    const humanTip = gitIn(rig.origin, ['rev-parse', branch]);
+
+    const runner = rig.runner({ config, location: loc, label: 'C-human' });
+    await runner.exited;
+    const row = await rig.row(loc);
+    expect(row.status, runner.output().slice(-4000)).toBe('needs_human_review');
+    expect(row.workflow_error?.phase).toBe('shipping');
+    expect(row.workflow_error?.error).toMatch(/has a commit panic-fix did not make .* not overwriting it/);
+    expect(gitIn(rig.origin, ['rev-parse', branch])).toBe(humanTip);
+    expect(rig.pullsFor(branch)).toEqual(before);
+  });
 });

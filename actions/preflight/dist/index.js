@@ -61015,6 +61015,23 @@ function bodyFor(job, artifact) {
     });
 }
 /**
+ * The branch may already exist: our own earlier push (a re-run after a crash, a requeue) is replaced,
+ * but a tip we did not make — a maintainer's commit on the PR — is never force-pushed away.
+ */
+async function assertOurBranchTip(job, checkout, remote, token) {
+    const tip = await fetchBranch({
+        repoDir: checkout,
+        remote,
+        branch: job.names.branch,
+        ...(token ? { token } : {}),
+    });
+    const message = await git(checkout, ['log', '-1', '--format=%B', tip]);
+    if (!message.split('\n').some((line) => line.trim() === `Panic-fix-slug: ${job.names.slug}`)) {
+        throw new PhaseFailure(`${job.names.branch} has a commit panic-fix did not make (tip ${tip.slice(0, 12)}); not overwriting it — ` +
+            'merge or rebase the fix by hand, or delete the branch and requeue');
+    }
+}
+/**
  * shipping → pr_open. Applies the validated patch to a fresh checkout (3-way onto the moved base
  * branch), makes one squashed commit, pushes with a lease and opens or updates the draft PR.
  * Idempotent: a re-run after a crash finds the branch and the PR and updates them.
@@ -61093,6 +61110,8 @@ async function ship_runShip(job, opts) {
         if (!token && !job.config.pushRemote)
             throw new PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to push and open the PR');
         const expected = await remoteBranchSha({ remote, branch: job.names.branch, ...(token ? { token } : {}) });
+        if (expected)
+            await assertOurBranchTip(job, checkout, remote, token);
         await pushBranch({
             repoDir: checkout,
             remote,
