@@ -15,7 +15,7 @@ export * from './store/migrations.js';
 export * from './pipeline/reporter.js';
 export * from './pipeline/preflight.js';
 export * from './pipeline/summary.js';
-export * from './pipeline/git.js';
+export * from './util/git.js';
 export * from './action-kit/reporter.js';
 export * from './action-kit/context.js';
 export * from './sandbox/index.js';

@@ -6,7 +6,7 @@ import type { PanicStore } from '../store/panic-store.js';
 import { TERMINAL_STATUSES } from '../state/machine.js';
 import { describeExit, runCommand } from '../util/run-command.js';
 import type { Reporter } from './reporter.js';
-import { git } from './git.js';
+import { git } from '../util/git.js';
 
 /** GitHub allows at most 256 jobs per matrix. */
 export const MATRIX_LIMIT = 256;

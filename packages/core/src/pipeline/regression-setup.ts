@@ -12,7 +12,7 @@ import {
 } from '../regression-test/index.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, fillArgv } from '../util/run-command.js';
-import { git } from './git.js';
+import { git } from '../util/git.js';
 import { sandboxExec, targetEnv, writeIntoSandbox } from './sandbox-io.js';
 
 export interface RegressionTest {

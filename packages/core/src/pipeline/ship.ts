@@ -12,7 +12,7 @@ import {
   remoteBranchSha,
 } from '../ship/index.js';
 import { artifactPath, loadArtifact, type LoadedArtifact } from './artifact.js';
-import { git } from './git.js';
+import { git } from '../util/git.js';
 import { errorText, failPanic, NotOurTurn, ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
 import type { PhaseOutcome } from './reproduce.js';
 

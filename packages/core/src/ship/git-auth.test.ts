@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHttpServer, type GitHttpServer } from '../../../testkit/src/github-server/git-http.js';
-import { git } from '../pipeline/git.js';
+import { git } from '../util/git.js';
 import { applyPatchToBase, commitSquashed, pushBranch, remoteBranchSha } from './git-ops.js';
 import { makePatch, makeTestRepo, withLine, type TestRepo } from './test-repo.js';
 

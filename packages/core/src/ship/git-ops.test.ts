@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { git } from '../pipeline/git.js';
+import { git } from '../util/git.js';
 import { commitMessage } from './commit-message.js';
 import {
   applyPatchToBase,

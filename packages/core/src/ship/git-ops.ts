@@ -1,7 +1,8 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand, type RunCommandResult } from '../util/run-command.js';
+import { git, runGit as runGitCommand } from '../util/git.js';
+import type { RunCommandResult } from '../util/run-command.js';
 
 /**
  * Git operations of the ship step. Everything is argv (no shell); tokens travel in the environment as
@@ -10,24 +11,13 @@ import { runCommand, type RunCommandResult } from '../util/run-command.js';
 
 const GIT_TIMEOUT_MS = 5 * 60_000;
 
-async function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunCommandResult> {
-  return runCommand({
-    argv: ['git', ...args],
-    cwd,
-    env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-    timeoutMs: GIT_TIMEOUT_MS,
-    tailBytes: 1024 * 1024,
-  });
+// LC_ALL=C: messages are parsed (conflicts, rejected pushes) and must not be translated.
+function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunCommandResult> {
+  return runGitCommand(cwd, args, { env: { ...env, LC_ALL: 'C' }, timeoutMs: GIT_TIMEOUT_MS });
 }
 
-async function gitOk(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await runGit(cwd, args, env);
-  if (r.exitCode !== 0) {
-    throw new Error(
-      `git ${args[0]} failed: ${(r.stderrTail || r.spawnError || r.stdoutTail).trim().slice(-2000)}`,
-    );
-  }
-  return r.stdoutTail.trim();
+function gitOk(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return git(cwd, args, { env: { ...env, LC_ALL: 'C' }, timeoutMs: GIT_TIMEOUT_MS });
 }
 
 function assertNotOption(value: string, what: string): void {

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git } from '../pipeline/git.js';
+import { git } from '../util/git.js';
 
 /** Test support: a working repo with a bare `origin`, both in a fresh temp dir. */
 export interface TestRepo {
