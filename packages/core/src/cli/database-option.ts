@@ -26,10 +26,14 @@ export async function resolveDatabase(opts: {
     url = config.tursoUrl;
     authToken = config.tursoAuthToken;
   }
-  if (url.startsWith('file:') && !url.startsWith('file://')) {
-    const local = path.resolve(opts.cwd, url.slice('file:'.length));
-    await mkdir(path.dirname(local), { recursive: true });
-    url = `file:${local}`;
-  }
+  url = await localDatabaseUrl(url, opts.cwd);
   return { url, ...(authToken ? { authToken } : {}) };
+}
+
+/** A relative `file:` URL is resolved against cwd and its directory created; other URLs pass as they are. */
+export async function localDatabaseUrl(url: string, cwd: string): Promise<string> {
+  if (!url.startsWith('file:') || url.startsWith('file://')) return url;
+  const local = path.resolve(cwd, url.slice('file:'.length));
+  await mkdir(path.dirname(local), { recursive: true });
+  return `file:${local}`;
 }

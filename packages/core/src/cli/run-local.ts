@@ -13,7 +13,7 @@ import { errorText } from '../pipeline/job.js';
 import { consoleReporter } from '../pipeline/reporter.js';
 import { PanicStore } from '../store/panic-store.js';
 import { formatTable } from './table.js';
-import { DEFAULT_LOCAL_DB, resolveDatabase } from './database-option.js';
+import { DEFAULT_LOCAL_DB, localDatabaseUrl } from './database-option.js';
 
 /** The panic-fix checkout this CLI runs from (prompts/ and the MCP server bundle live there). */
 export const PANIC_FIX_HOME = path.resolve(
@@ -30,19 +30,14 @@ export async function loadLocalConfig(opts: {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }): Promise<Config> {
-  const db = await resolveDatabase({
-    ...(opts.db ? { flag: opts.db } : {}),
-    configFile: opts.configFile,
-    env: opts.env,
-    cwd: opts.cwd,
-    load: loadConfig,
-  });
-  return loadConfig({
+  // One read of the file: --db wins over TURSO_URL and the file, which win over the local default.
+  const config = await loadConfig({
     file: path.resolve(opts.cwd, opts.configFile),
     env: opts.env,
     defaults: { tursoUrl: DEFAULT_LOCAL_DB },
-    overrides: { tursoUrl: db.url, ...(db.authToken ? { tursoAuthToken: db.authToken } : {}) },
+    overrides: opts.db ? { tursoUrl: opts.db } : {},
   });
+  return { ...config, tursoUrl: await localDatabaseUrl(config.tursoUrl, opts.cwd) };
 }
 
 /** A real PR's URL; for a dry run the PR body file (what a PR would have said); else why not. */
