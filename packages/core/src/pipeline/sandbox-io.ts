@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeniedEnvName } from '../agent/env.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, type RunCommandResult } from '../util/run-command.js';
 
-/** Variables that must never reach the target's commands or the agents (see agent env allow-list). */
-const SECRET_ENV =
-  /^(GITHUB_TOKEN|GH_TOKEN|TURSO_URL|TURSO_AUTH_TOKEN|ANTHROPIC_API_KEY|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|PANIC_FIX_.*|INPUT_.*)$/;
+/** Model credentials are the agent's alone; the target's own commands never need them. */
+const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
 
-/** The environment the target's build, tests and simulator run with: the runner's, minus secrets. */
+/**
+ * The environment the target's build, tests and simulator run with: the runner's, minus what no
+ * sandboxed process may see (the agents' deny-list) and minus the model credentials.
+ */
 export function targetEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)),
+  );
 }
 
 /**
@@ -71,7 +76,6 @@ export async function readFromSandbox(sandbox: Sandbox, relativePath: string): P
     timeoutMs: 60_000,
   });
   if (result.exitCode !== 0) return undefined;
-  const { readFile } = await import('node:fs/promises');
   return readFile(staged, 'utf8');
 }
 
