@@ -8,7 +8,7 @@ import { errorText, panicJob, type PanicJob } from '../pipeline/job.js';
 import { runPreflight, type MatrixEntry } from '../pipeline/preflight.js';
 import { runReproduce } from '../pipeline/reproduce.js';
 import type { Reporter } from '../pipeline/reporter.js';
-import { runShip } from '../pipeline/ship.js';
+import { runShip, type ShipOutcome } from '../pipeline/ship.js';
 import { loadSandboxHandle, openSandbox } from '../sandbox/index.js';
 import type { Status } from '../state/machine.js';
 import type { PanicStore } from '../store/panic-store.js';
@@ -150,23 +150,29 @@ export async function runLocalPass(opts: {
       phaseMs: {},
     };
     const started = Date.now();
-    const phases = [
+    const phases: {
+      name: 'reproduce' | 'fix' | 'ship';
+      from: Status;
+      metric: 'reproducing' | 'fixing' | undefined;
+      budgetMs: number | undefined;
+      run: () => Promise<ShipOutcome>;
+    }[] = [
       {
-        name: 'reproduce' as const,
+        name: 'reproduce',
         from: 'repo_setup',
-        metric: 'reproducing' as const,
+        metric: 'reproducing',
         budgetMs: opts.config.reproducerTimeoutMs,
         run: () => runReproduce(job),
       },
       {
-        name: 'fix' as const,
+        name: 'fix',
         from: 'fixing',
-        metric: 'fixing' as const,
+        metric: 'fixing',
         budgetMs: opts.config.fixerTimeoutMs,
         run: () => runFix(job),
       },
       {
-        name: 'ship' as const,
+        name: 'ship',
         from: 'shipping',
         metric: undefined,
         budgetMs: undefined,
@@ -207,9 +213,8 @@ export async function runLocalPass(opts: {
         report.status = outcome.status;
         if (outcome.failingSeed) report.failingSeed = outcome.failingSeed;
         if (outcome.reason) report.reason = outcome.reason;
-        if ('prUrl' in outcome && typeof outcome.prUrl === 'string') report.prUrl = outcome.prUrl;
-        if ('prBodyFile' in outcome && typeof outcome.prBodyFile === 'string')
-          report.prBodyFile = outcome.prBodyFile;
+        if (outcome.prUrl) report.prUrl = outcome.prUrl;
+        if (outcome.prBodyFile) report.prBodyFile = outcome.prBodyFile;
         await progress(phase, outcome.status);
       }
     } catch (error) {

@@ -156,6 +156,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
 
     const pipelineFiles = [test.path, job.config.target.tclSuiteFile];
     let verifiedSeed: Seed | undefined;
+    let verifiedChanges: string[] = [];
     const result = await runAgentPhase({
       job: phaseJob,
       sandbox,
@@ -189,7 +190,10 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
           context.failing_seed,
           `reproducer-${attempt}`,
         );
-        if (verdict.ok) verifiedSeed = context.failing_seed;
+        if (verdict.ok) {
+          verifiedSeed = context.failing_seed;
+          verifiedChanges = changed;
+        }
         return verdict;
       },
     });
@@ -206,8 +210,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
         `the reproducer did not produce a verified failing seed: ${result.reason ?? 'unknown'}`,
       );
 
-    const changed = await changedPaths(sandbox);
-    const simulatorFiles = changed.filter((f) => !pipelineFiles.includes(f));
+    const simulatorFiles = verifiedChanges.filter((f) => !pipelineFiles.includes(f));
     await writeHandoff(handoffFile(job.workDir, job.names.sessionId), {
       version: 1,
       panic_location: job.location,

@@ -79,9 +79,9 @@ async function insideOrThrow(
 }
 
 /** A scratch work dir holding a private index that stages everything in the sandbox (exclusions aside). */
-async function stageIntoPrivateIndex(
-  sandbox: Sandbox,
-): Promise<{ work: string; git: (args: readonly string[]) => Promise<void> }> {
+type PrivateGit = (args: readonly string[]) => Promise<void>;
+
+async function stageIntoPrivateIndex(sandbox: Sandbox): Promise<{ work: string; git: PrivateGit }> {
   await mkdir(sandbox.scratchDir, { recursive: true });
   const work = await mkdtemp(path.join(sandbox.scratchDir, '.export-'));
   const index = path.join(work, 'index');
@@ -115,24 +115,29 @@ async function stageIntoPrivateIndex(
   return { work, git };
 }
 
+/** The staged files' status against baseSha, read from a file git writes (names may be anything). */
+async function stagedChanges(work: string, git: PrivateGit, baseSha: string): Promise<ChangedFile[]> {
+  const namesFile = path.join(work, 'names');
+  await git([
+    'diff',
+    '--cached',
+    '--name-status',
+    '-z',
+    '--no-renames',
+    '--no-relative',
+    `--output=${namesFile}`,
+    baseSha,
+    '--',
+    ...EXPORT_PATHSPEC,
+  ]);
+  return parseNameStatus(await readFile(namesFile));
+}
+
 /** Every file the sandbox changed against baseSha, as the patch would carry it (pipeline scratch excluded). */
 export async function changedFiles(sandbox: Sandbox): Promise<ChangedFile[]> {
   const { work, git } = await stageIntoPrivateIndex(sandbox);
   try {
-    const namesFile = path.join(work, 'names');
-    await git([
-      'diff',
-      '--cached',
-      '--name-status',
-      '-z',
-      '--no-renames',
-      '--no-relative',
-      `--output=${namesFile}`,
-      sandbox.baseSha,
-      '--',
-      ...EXPORT_PATHSPEC,
-    ]);
-    return parseNameStatus(await readFile(namesFile));
+    return await stagedChanges(work, git, sandbox.baseSha);
   } finally {
     await removeTree(work);
   }
@@ -151,20 +156,8 @@ export async function changedPaths(sandbox: Sandbox): Promise<string[]> {
 export async function exportSandboxChanges(sandbox: Sandbox, outDir: string): Promise<ExportedChanges> {
   const { work, git } = await stageIntoPrivateIndex(sandbox);
   try {
-    const namesFile = path.join(work, 'names');
+    const files = await stagedChanges(work, git, sandbox.baseSha);
     const patchTmp = path.join(work, PATCH_FILE_NAME);
-    await git([
-      'diff',
-      '--cached',
-      '--name-status',
-      '-z',
-      '--no-renames',
-      '--no-relative',
-      `--output=${namesFile}`,
-      sandbox.baseSha,
-      '--',
-      ...EXPORT_PATHSPEC,
-    ]);
     await git([
       'diff',
       '--cached',
@@ -174,7 +167,6 @@ export async function exportSandboxChanges(sandbox: Sandbox, outDir: string): Pr
       '--',
       ...EXPORT_PATHSPEC,
     ]);
-    const files = parseNameStatus(await readFile(namesFile));
 
     await mkdir(outDir, { recursive: true });
     const patchFile = path.join(outDir, PATCH_FILE_NAME);
