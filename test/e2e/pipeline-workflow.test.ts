@@ -7,7 +7,7 @@ import { PanicStore, type PanicRow } from '../../packages/core/src/index.js';
 import { expectedStatus } from '../../packages/testkit/src/demo/prepare.js';
 import { startGitHubServer, type GitHubServer } from '../../packages/testkit/src/github-server/index.js';
 import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
-import { CLAUDE_BIN } from '../../packages/testkit/src/scripted-model/claude-env.js';
+import { CLAUDE_BIN, scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import {
   gitIn,
@@ -84,14 +84,12 @@ beforeAll(async () => {
   vars = { PANIC_FIX_CONFIG: propertiesFile, PANIC_FIX_RUNNER_LABELS: '["self-hosted","agentfs"]' };
   secrets = { TURSO_URL: dbUrl, PANIC_FIX_GITHUB_TOKEN: GITHUB_TOKEN, ANTHROPIC_API_KEY: 'sk-e2e-scripted' };
   await mkdir(path.join(dir, 'claude-config'), { recursive: true });
-  env = {
-    ANTHROPIC_BASE_URL: model.url,
-    CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    DISABLE_AUTOUPDATER: '1',
-    IS_SANDBOX: '1',
-  };
+  // The model key comes from the workflow's secrets, as on GitHub.
+  const { ANTHROPIC_API_KEY: _fromSecrets, ...agentEnv } = scriptedAgentEnv(
+    model.url,
+    path.join(dir, 'claude-config'),
+  );
+  env = agentEnv;
 }, 120_000);
 
 afterAll(async () => {

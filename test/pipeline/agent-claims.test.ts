@@ -7,7 +7,7 @@ import { configSchema, PanicStore, type PanicRow } from '../../packages/core/src
 import { runLocalPass } from '../../packages/core/src/local/orchestrator.js';
 import { consoleReporter } from '../../packages/core/src/pipeline/reporter.js';
 import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
-import { CLAUDE_BIN } from '../../packages/testkit/src/scripted-model/claude-env.js';
+import { CLAUDE_BIN, scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import { materialiseTarget, plantedPanics } from '../../packages/testkit/src/target-repo/index.js';
 
@@ -47,14 +47,10 @@ beforeAll(async () => {
       sql_statements: p.sql_statements,
     });
   }
-  Object.assign(process.env, {
-    ANTHROPIC_BASE_URL: model.url,
-    ANTHROPIC_API_KEY: 'sk-claims-scripted',
-    CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    DISABLE_AUTOUPDATER: '1',
-  });
+  Object.assign(
+    process.env,
+    scriptedAgentEnv(model.url, path.join(dir, 'claude-config'), 'sk-claims-scripted'),
+  );
   const config = configSchema.parse({
     tursoUrl,
     baseRepoPath: target.repo,

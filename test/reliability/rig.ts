@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PanicStore, type PanicRow } from '../../packages/core/src/index.js';
 import { startGitHubServer, type GitHubServer } from '../../packages/testkit/src/github-server/index.js';
 import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
-import { CLAUDE_BIN } from '../../packages/testkit/src/scripted-model/claude-env.js';
+import { CLAUDE_BIN, scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import type { ScriptedTurn, TurnContext } from '../../packages/testkit/src/scripted-model/types.js';
 import {
@@ -174,13 +174,7 @@ export async function startRig(opts: { panicIds: string[] }): Promise<Rig> {
   });
   await mkdir(path.join(dir, 'claude-config'), { recursive: true });
   const childEnv = {
-    ANTHROPIC_BASE_URL: rig.model.url,
-    ANTHROPIC_API_KEY: 'sk-reliability-scripted',
-    CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    DISABLE_AUTOUPDATER: '1',
-    IS_SANDBOX: '1',
+    ...scriptedAgentEnv(rig.model.url, path.join(dir, 'claude-config'), 'sk-reliability-scripted'),
     GITHUB_TOKEN: TOKEN,
   };
   return rig;

@@ -16,6 +16,7 @@ import { cleanText } from '../../packages/core/src/ship/text.js';
 import { PanicStore } from '../../packages/core/src/store/panic-store.js';
 import { prepareDemo } from '../../packages/testkit/src/demo/prepare.js';
 import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
+import { scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import { toolUses } from '../../packages/testkit/src/scripted-model/turns.js';
 import type { ScriptedTurn, TurnContext } from '../../packages/testkit/src/scripted-model/types.js';
@@ -109,13 +110,7 @@ beforeAll(async () => {
   await writeFile(configFile, `${JSON.stringify(properties, null, 2)}\n`);
   layout = { dir, configFile, workDir: path.join(dir, 'work') };
   const env = {
-    ANTHROPIC_BASE_URL: model.url,
-    ANTHROPIC_API_KEY: 'sk-scripted-model',
-    CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    DISABLE_AUTOUPDATER: '1',
-    IS_SANDBOX: '1',
+    ...scriptedAgentEnv(model.url, path.join(dir, 'claude-config'), 'sk-scripted-model'),
     TURSO_URL: tursoUrl,
     TURSO_AUTH_TOKEN: CANARIES.tursoAuthToken,
     GITHUB_TOKEN: CANARIES.githubToken,

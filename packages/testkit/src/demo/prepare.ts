@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PanicStore, type PanicRow } from '@panic-fix/core';
 import { panicFixScenario, scenarioPanic } from '../scenario/panic-fix-scenario.js';
-import { CLAUDE_BIN } from '../scripted-model/claude-env.js';
+import { CLAUDE_BIN, scriptedAgentEnv } from '../scripted-model/claude-env.js';
 import { startScriptedModel } from '../scripted-model/server.js';
 import { delayed } from '../scripted-model/turns.js';
 import { materialiseTarget, plantedPanics, type PlantedPanic } from '../target-repo/index.js';
@@ -99,15 +99,7 @@ export async function prepareDemo(opts: {
       script: delayMs > 0 ? (ctx) => delayed(delayMs, scenario(ctx)) : scenario,
     });
     // The agents inherit these through the runner's allow-list; nothing leaves 127.0.0.1.
-    const env = {
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: 'sk-demo-scripted-model',
-      CLAUDE_CONFIG_DIR: path.join(opts.dir, 'claude-config'),
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      CLAUDE_CODE_MAX_RETRIES: '0',
-      DISABLE_AUTOUPDATER: '1',
-      IS_SANDBOX: '1',
-    };
+    const env = scriptedAgentEnv(model.url, path.join(opts.dir, 'claude-config'), 'sk-demo-scripted-model');
     if (modelOpts.applyToProcessEnv !== false) Object.assign(process.env, env);
     return {
       description: `scripted model on ${model.url}${sabotage ? ' (sabotaged: never reproduces)' : ''} (set ANTHROPIC_API_KEY for a real one)`,

@@ -30,3 +30,16 @@ export function claudeEnvFor(modelUrl: string, home: string): Record<string, str
 export function claudeEnv(options: { baseUrl: string; home: string }): Record<string, string> {
   return claudeEnvFor(options.baseUrl, options.home);
 }
+
+/**
+ * The same for the pipeline's agents, which run the target's cargo and rustup from the real HOME:
+ * Claude Code keeps its state in `configDir` (CLAUDE_CONFIG_DIR) instead of a private HOME.
+ */
+export function scriptedAgentEnv(
+  modelUrl: string,
+  configDir: string,
+  apiKey = 'sk-test-scripted',
+): Record<string, string> {
+  const { HOME: _home, ...env } = claudeEnvFor(modelUrl, configDir);
+  return { ...env, ANTHROPIC_API_KEY: apiKey, CLAUDE_CONFIG_DIR: configDir };
+}
