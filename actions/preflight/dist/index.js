@@ -34416,7 +34416,7 @@ function socketOnError() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3491);
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2398);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9652);
 
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
@@ -34453,7 +34453,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2398:
+/***/ 9652:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34471,7 +34471,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -44269,8 +44269,8 @@ function toolsSettingsFromEnv(env) {
     return parsed.data;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
@@ -44281,22 +44281,22 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 /** Write to a sibling temp file, fsync, then rename over the target: readers see old or new, never half. */
 async function atomic_write_writeFileAtomic(file, data, mode = 0o644) {
     const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    const handle = await (0,promises_.open)(tmp, 'wx', mode);
+    const handle = await (0,promises_namespaceObject.open)(tmp, 'wx', mode);
     try {
         await handle.writeFile(data);
         await handle.sync();
     }
     catch (error) {
         await handle.close();
-        await (0,promises_.rm)(tmp, { force: true });
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
         throw error;
     }
     await handle.close();
     try {
-        await (0,promises_.rename)(tmp, file);
+        await (0,promises_namespaceObject.rename)(tmp, file);
     }
     catch (error) {
-        await (0,promises_.rm)(tmp, { force: true });
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
         throw error;
     }
 }
@@ -44549,7 +44549,7 @@ async function loadConfig(options = {}) {
     if (options.file) {
         let text;
         try {
-            text = await (0,promises_.readFile)(options.file, 'utf8');
+            text = await (0,promises_namespaceObject.readFile)(options.file, 'utf8');
         }
         catch (error) {
             if (error.code !== 'ENOENT') {
@@ -50740,19 +50740,23 @@ function excerpt(text, at) {
     return `${start > 0 ? '…' : ''}${line}${at + 60 < text.length ? '…' : ''}`;
 }
 
-;// CONCATENATED MODULE: ./packages/core/src/pipeline/git.ts
+;// CONCATENATED MODULE: ./packages/core/src/util/git.ts
 
-/** Runs git with argv and returns trimmed stdout; throws with stderr on failure. */
-async function git_git(cwd, args, opts = {}) {
-    const result = await run_command_runCommand({
+/** Runs git with argv (never a shell, never a prompt) and returns the raw result. */
+function runGit(cwd, args, opts = {}) {
+    return run_command_runCommand({
         argv: ['git', ...args],
         cwd,
         env: { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0' },
         timeoutMs: opts.timeoutMs ?? 120_000,
         tailBytes: 1024 * 1024,
     });
+}
+/** Runs git and returns trimmed stdout; throws with git's message on failure. */
+async function git_git(cwd, args, opts = {}) {
+    const result = await runGit(cwd, args, opts);
     if (result.exitCode !== 0) {
-        throw new Error(`git ${args[0]} failed: ${(result.stderrTail || result.spawnError || '').trim().slice(-2000)}`);
+        throw new Error(`git ${args[0]} failed: ${(result.stderrTail || result.spawnError || result.stdoutTail).trim().slice(-2000)}`);
     }
     return result.stdoutTail.trim();
 }
@@ -51287,13 +51291,13 @@ async function base_repo_resolveBaseRepo(baseRepo, baseSha) {
     assertCommitish(baseSha);
     let dir;
     try {
-        dir = await (0,promises_.realpath)(baseRepo);
+        dir = await (0,promises_namespaceObject.realpath)(baseRepo);
     }
     catch (error) {
         throw new Error(`base repository ${baseRepo} does not exist (${error.code})`);
     }
     const top = (await hostGit(dir, ['rev-parse', '--show-toplevel'])).stdout.trim();
-    if ((await (0,promises_.realpath)(top)) !== dir) {
+    if ((await (0,promises_namespaceObject.realpath)(top)) !== dir) {
         throw new Error(`base repository ${baseRepo} must be the top level of its git repository (that is ${top})`);
     }
     let sha;
@@ -51325,14 +51329,14 @@ async function assertBaseUsableAsLowerLayer(base, backend, opts = {}) {
         throw new Error(`${backend} sandbox: base repository ${base.dir} has uncommitted changes (${first})`);
     }
     const gitDir = external_node_path_default().join(base.dir, '.git');
-    const gitInfo = await (0,promises_.lstat)(gitDir);
+    const gitInfo = await (0,promises_namespaceObject.lstat)(gitDir);
     if (!gitInfo.isDirectory()) {
         throw new Error(`${backend} sandbox: ${gitDir} must be a directory (linked worktrees and submodules keep git's writes outside the sandbox)`);
     }
     const uid = process.getuid?.();
     if (uid !== undefined) {
         for (const dir of [base.dir, gitDir]) {
-            const owner = (await (0,promises_.stat)(dir)).uid;
+            const owner = (await (0,promises_namespaceObject.stat)(dir)).uid;
             if (owner !== uid) {
                 throw new Error(`${backend} sandbox: ${dir} is owned by uid ${owner} but the pipeline runs as uid ${uid}; inside the sandbox's user namespace it would be read-only (chown the base repository)`);
             }
@@ -51446,7 +51450,7 @@ async function handle_loadSandboxHandle(file) {
 /** Reattaching needs the dirs a live sandbox keeps; their absence means it was destroyed (or never made). */
 async function assertDirsExist(handle, dirs) {
     for (const dir of dirs) {
-        const isDir = await (0,promises_.stat)(dir).then((s) => s.isDirectory(), () => false);
+        const isDir = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
         if (!isDir)
             throw new Error(`cannot reopen ${handle.backend} sandbox ${handle.id}: ${dir} is gone (was the sandbox destroyed?)`);
     }
@@ -51460,7 +51464,7 @@ function unescapeMountPath(field) {
 }
 /** Mount points visible to this process (its mount namespace). */
 async function listMountPoints(mountinfo = '/proc/self/mountinfo') {
-    const text = await (0,promises_.readFile)(mountinfo, 'utf8');
+    const text = await (0,promises_namespaceObject.readFile)(mountinfo, 'utf8');
     return text
         .split('\n')
         .filter((line) => line.length > 0)
@@ -51479,7 +51483,7 @@ async function isMountPoint(dir) {
  */
 async function remove_tree_removeTree(target) {
     try {
-        await (0,promises_.rm)(target, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
         return;
     }
     catch (error) {
@@ -51488,20 +51492,20 @@ async function remove_tree_removeTree(target) {
             throw error;
     }
     await makeDirsWritable(target);
-    await (0,promises_.rm)(target, { recursive: true, force: true });
+    await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
 }
 async function makeDirsWritable(dir) {
     let info;
     try {
-        info = await (0,promises_.lstat)(dir);
+        info = await (0,promises_namespaceObject.lstat)(dir);
     }
     catch {
         return;
     }
     if (!info.isDirectory())
         return;
-    await (0,promises_.chmod)(dir, 0o700);
-    for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+    await (0,promises_namespaceObject.chmod)(dir, 0o700);
+    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
         if (entry.isDirectory())
             await makeDirsWritable(external_node_path_default().join(dir, entry.name));
     }
@@ -51566,10 +51570,9 @@ async function insideOrThrow(sandbox, argv, env, what) {
         throw new Error(`exporting sandbox ${sandbox.id}: ${what} failed (${run_command_describeExit(result)})${stderr ? `: ${stderr}` : ''}`);
     }
 }
-/** A scratch work dir holding a private index that stages everything in the sandbox (exclusions aside). */
 async function stageIntoPrivateIndex(sandbox) {
-    await (0,promises_.mkdir)(sandbox.scratchDir, { recursive: true });
-    const work = await (0,promises_.mkdtemp)(external_node_path_default().join(sandbox.scratchDir, '.export-'));
+    await (0,promises_namespaceObject.mkdir)(sandbox.scratchDir, { recursive: true });
+    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(sandbox.scratchDir, '.export-'));
     const index = external_node_path_default().join(work, 'index');
     // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
     const env = pipelineGitEnv(process.env);
@@ -51581,7 +51584,7 @@ async function stageIntoPrivateIndex(sandbox) {
         // an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules do not
         // cover tracked files, so the diffs below filter with the pathspec again.
         const excludesFile = external_node_path_default().join(work, 'excludes');
-        await (0,promises_.writeFile)(excludesFile, EXPORT_EXCLUDES.map((p) => `/${p}\n`).join(''));
+        await (0,promises_namespaceObject.writeFile)(excludesFile, EXPORT_EXCLUDES.map((p) => `/${p}\n`).join(''));
         await git(['-c', `core.excludesFile=${excludesFile}`, 'add', '--all', '--', '.']);
     }
     catch (error) {
@@ -51590,24 +51593,28 @@ async function stageIntoPrivateIndex(sandbox) {
     }
     return { work, git };
 }
+/** The staged files' status against baseSha, read from a file git writes (names may be anything). */
+async function stagedChanges(work, git, baseSha) {
+    const namesFile = external_node_path_default().join(work, 'names');
+    await git([
+        'diff',
+        '--cached',
+        '--name-status',
+        '-z',
+        '--no-renames',
+        '--no-relative',
+        `--output=${namesFile}`,
+        baseSha,
+        '--',
+        ...EXPORT_PATHSPEC,
+    ]);
+    return parseNameStatus(await (0,promises_namespaceObject.readFile)(namesFile));
+}
 /** Every file the sandbox changed against baseSha, as the patch would carry it (pipeline scratch excluded). */
 async function changedFiles(sandbox) {
     const { work, git } = await stageIntoPrivateIndex(sandbox);
     try {
-        const namesFile = path.join(work, 'names');
-        await git([
-            'diff',
-            '--cached',
-            '--name-status',
-            '-z',
-            '--no-renames',
-            '--no-relative',
-            `--output=${namesFile}`,
-            sandbox.baseSha,
-            '--',
-            ...EXPORT_PATHSPEC,
-        ]);
-        return parseNameStatus(await readFile(namesFile));
+        return await stagedChanges(work, git, sandbox.baseSha);
     }
     finally {
         await removeTree(work);
@@ -51625,20 +51632,8 @@ async function export_changes_changedPaths(sandbox) {
 async function exportSandboxChanges(sandbox, outDir) {
     const { work, git } = await stageIntoPrivateIndex(sandbox);
     try {
-        const namesFile = external_node_path_default().join(work, 'names');
+        const files = await stagedChanges(work, git, sandbox.baseSha);
         const patchTmp = external_node_path_default().join(work, PATCH_FILE_NAME);
-        await git([
-            'diff',
-            '--cached',
-            '--name-status',
-            '-z',
-            '--no-renames',
-            '--no-relative',
-            `--output=${namesFile}`,
-            sandbox.baseSha,
-            '--',
-            ...EXPORT_PATHSPEC,
-        ]);
         await git([
             'diff',
             '--cached',
@@ -51648,18 +51643,17 @@ async function exportSandboxChanges(sandbox, outDir) {
             '--',
             ...EXPORT_PATHSPEC,
         ]);
-        const files = parseNameStatus(await (0,promises_.readFile)(namesFile));
-        await (0,promises_.mkdir)(outDir, { recursive: true });
+        await (0,promises_namespaceObject.mkdir)(outDir, { recursive: true });
         const patchFile = external_node_path_default().join(outDir, PATCH_FILE_NAME);
         const manifestFile = external_node_path_default().join(outDir, MANIFEST_FILE_NAME);
-        await (0,promises_.copyFile)(patchTmp, patchFile);
+        await (0,promises_namespaceObject.copyFile)(patchTmp, patchFile);
         const manifest = sandboxManifestSchema.parse({
             version: 1,
             sandboxId: sandbox.id,
             backend: sandbox.backend,
             baseSha: sandbox.baseSha,
             patchFile: PATCH_FILE_NAME,
-            patchBytes: (await (0,promises_.stat)(patchFile)).size,
+            patchBytes: (await (0,promises_namespaceObject.stat)(patchFile)).size,
             patchSha256: await sha256File(patchFile),
             filesChanged: files.length,
             files,
@@ -51809,14 +51803,14 @@ async function agentfs_removeAgentfsSession(home, sessionId) {
 async function ensureAllowedPathsExist(paths, home) {
     for (const p of paths) {
         if (p === external_node_path_default().join(home, '.claude.json')) {
-            await (0,promises_.mkdir)(external_node_path_default().dirname(p), { recursive: true });
-            await (0,promises_.writeFile)(p, '{}\n', { flag: 'wx' }).catch((error) => {
+            await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(p), { recursive: true });
+            await (0,promises_namespaceObject.writeFile)(p, '{}\n', { flag: 'wx' }).catch((error) => {
                 if (error.code !== 'EEXIST')
                     throw error;
             });
         }
         else {
-            await (0,promises_.mkdir)(p, { recursive: true });
+            await (0,promises_namespaceObject.mkdir)(p, { recursive: true });
         }
     }
 }
@@ -51844,7 +51838,7 @@ class agentfs_AgentfsSandbox extends SandboxBase {
         // A session id reused after exit resumes its old delta: start from nothing.
         await agentfs_removeAgentfsSession(home, id);
         await remove_tree_removeTree(rootDir);
-        await (0,promises_.mkdir)(scratchDir, { recursive: true });
+        await (0,promises_namespaceObject.mkdir)(scratchDir, { recursive: true });
         await ensureAllowedPathsExist(allowPaths, home);
         const spec = {
             agentfsPath: opts.agentfsPath,
@@ -51959,7 +51953,7 @@ class overlay_OverlaySandbox extends SandboxBase {
         const scratchDir = external_node_path_default().join(rootDir, 'scratch');
         await remove_tree_removeTree(rootDir); // a crashed run's leftovers (its mounts died with its namespaces)
         for (const dir of [layers.upper, layers.work, layers.merged, scratchDir])
-            await (0,promises_.mkdir)(dir, { recursive: true });
+            await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
         const createdAt = new Date().toISOString();
         return new overlay_OverlaySandbox({ id, baseSha: base.sha, rootDir, repoDir: layers.merged, scratchDir, createdAt }, layers);
     }
@@ -52016,7 +52010,7 @@ class worktree_WorktreeSandbox extends SandboxBase {
         const repoDir = external_node_path_default().join(rootDir, 'repo');
         const scratchDir = external_node_path_default().join(rootDir, 'scratch');
         await removeWorktree(base.dir, rootDir, repoDir);
-        await (0,promises_.mkdir)(scratchDir, { recursive: true });
+        await (0,promises_namespaceObject.mkdir)(scratchDir, { recursive: true });
         try {
             await hostGit(base.dir, ['worktree', 'add', '--detach', repoDir, base.sha], 30 * 60_000);
         }
@@ -52523,16 +52517,107 @@ async function handoff_readHandoff(file, location) {
     return parsed.data;
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/agent/env.ts
+/**
+ * The agent's environment is built from an allow-list: the runner's own environment holds the GitHub
+ * token, the libSQL credentials and the pipeline's settings, none of which the agent (or anything it
+ * runs) may see.
+ */
+const ALLOWED_NAMES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'LANG',
+    'LANGUAGE',
+    'LC_ALL',
+    'LC_CTYPE',
+    'TZ',
+    'TERM',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    // Rust toolchain.
+    'CARGO_HOME',
+    'RUSTUP_HOME',
+    'RUSTUP_TOOLCHAIN',
+    'CARGO_TARGET_DIR',
+    'CARGO_TERM_COLOR',
+    'CARGO_INCREMENTAL',
+    'RUST_BACKTRACE',
+    'RUSTFLAGS',
+    // TLS and proxies, needed to reach the model API from some runners.
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'NODE_EXTRA_CA_CERTS',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+    // Claude Code's own switches.
+    'DISABLE_AUTOUPDATER',
+    'DISABLE_TELEMETRY',
+    'DISABLE_ERROR_REPORTING',
+    'IS_SANDBOX',
+    'MCP_TIMEOUT',
+    'MCP_TOOL_TIMEOUT',
+]);
+/** Model access and Claude Code settings (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_OAUTH_TOKEN …). */
+const ALLOWED_PREFIXES = (/* unused pure expression or super */ null && (['ANTHROPIC_', 'CLAUDE_CODE_', 'CLAUDE_CONFIG_DIR']));
+/** Never passed, whatever the allow-list or the caller's extras say. */
+const DENIED = (/* unused pure expression or super */ null && ([/^GITHUB_TOKEN$/, /^GH_TOKEN$/, /^TURSO_/, /^PANIC_FIX_/, /^ACTIONS_/, /^INPUT_/, /TOKEN$/]));
+/** Model credentials are tokens by design; they are the only *TOKEN names allowed. */
+const MODEL_TOKENS = new Set(['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']);
+function env_isDeniedEnvName(name) {
+    if (MODEL_TOKENS.has(name))
+        return false;
+    return DENIED.some((pattern) => pattern.test(name));
+}
+function isAllowedEnvName(name) {
+    if (env_isDeniedEnvName(name))
+        return false;
+    return ALLOWED_NAMES.has(name) || ALLOWED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+/**
+ * `source` filtered through the allow-list, then `extra` (the caller's own settings, e.g. a temp HOME)
+ * minus denied names, then the flags an unattended sandboxed run needs.
+ */
+function env_buildAgentEnv(source, extra = {}) {
+    const env = {};
+    for (const [name, value] of Object.entries(source)) {
+        if (value !== undefined && isAllowedEnvName(name))
+            env[name] = value;
+    }
+    for (const [name, value] of Object.entries(extra)) {
+        if (!env_isDeniedEnvName(name))
+            env[name] = value;
+    }
+    // --dangerously-skip-permissions refuses to run as root unless told it is sandboxed.
+    env.IS_SANDBOX = '1';
+    env.DISABLE_AUTOUPDATER = '1';
+    // Claude Code 2.1 connects MCP servers in the background by default, so a fast first turn finds
+    // no panic-fix tools ("still connecting"); headless runs must wait for them.
+    env.MCP_CONNECTION_NONBLOCKING = '0';
+    return env;
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/sandbox-io.ts
 
 
 
 
-/** Variables that must never reach the target's commands or the agents (see agent env allow-list). */
-const SECRET_ENV = /^(GITHUB_TOKEN|GH_TOKEN|TURSO_URL|TURSO_AUTH_TOKEN|ANTHROPIC_API_KEY|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|PANIC_FIX_.*|INPUT_.*)$/;
-/** The environment the target's build, tests and simulator run with: the runner's, minus secrets. */
+
+/** Model credentials are the agent's alone; the target's own commands never need them. */
+const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
+/**
+ * The environment the target's build, tests and simulator run with: the runner's, minus what no
+ * sandboxed process may see (the agents' deny-list) and minus the model credentials.
+ */
 function sandbox_io_targetEnv(env = process.env) {
-    return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
+    return Object.fromEntries(Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)));
 }
 /**
  * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
@@ -52582,7 +52667,6 @@ async function sandbox_io_readFromSandbox(sandbox, relativePath) {
     });
     if (result.exitCode !== 0)
         return undefined;
-    const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
     return readFile(staged, 'utf8');
 }
 /** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
@@ -53606,93 +53690,6 @@ async function regression_setup_runRegressionTest(args) {
     if (outcome.kind === 'failedOtherwise')
         return { kind: 'failedOtherwise', detail: outcome.detail };
     return { kind: outcome.kind };
-}
-
-;// CONCATENATED MODULE: ./packages/core/src/agent/env.ts
-/**
- * The agent's environment is built from an allow-list: the runner's own environment holds the GitHub
- * token, the libSQL credentials and the pipeline's settings, none of which the agent (or anything it
- * runs) may see.
- */
-const ALLOWED_NAMES = new Set([
-    'PATH',
-    'HOME',
-    'USER',
-    'LOGNAME',
-    'SHELL',
-    'LANG',
-    'LANGUAGE',
-    'LC_ALL',
-    'LC_CTYPE',
-    'TZ',
-    'TERM',
-    'TMPDIR',
-    'TMP',
-    'TEMP',
-    // Rust toolchain.
-    'CARGO_HOME',
-    'RUSTUP_HOME',
-    'RUSTUP_TOOLCHAIN',
-    'CARGO_TARGET_DIR',
-    'CARGO_TERM_COLOR',
-    'CARGO_INCREMENTAL',
-    'RUST_BACKTRACE',
-    'RUSTFLAGS',
-    // TLS and proxies, needed to reach the model API from some runners.
-    'SSL_CERT_FILE',
-    'SSL_CERT_DIR',
-    'NODE_EXTRA_CA_CERTS',
-    'HTTP_PROXY',
-    'HTTPS_PROXY',
-    'NO_PROXY',
-    'http_proxy',
-    'https_proxy',
-    'no_proxy',
-    // Claude Code's own switches.
-    'DISABLE_AUTOUPDATER',
-    'DISABLE_TELEMETRY',
-    'DISABLE_ERROR_REPORTING',
-    'IS_SANDBOX',
-    'MCP_TIMEOUT',
-    'MCP_TOOL_TIMEOUT',
-]);
-/** Model access and Claude Code settings (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_OAUTH_TOKEN …). */
-const ALLOWED_PREFIXES = (/* unused pure expression or super */ null && (['ANTHROPIC_', 'CLAUDE_CODE_', 'CLAUDE_CONFIG_DIR']));
-/** Never passed, whatever the allow-list or the caller's extras say. */
-const DENIED = (/* unused pure expression or super */ null && ([/^GITHUB_TOKEN$/, /^GH_TOKEN$/, /^TURSO_/, /^PANIC_FIX_/, /^ACTIONS_/, /^INPUT_/, /TOKEN$/]));
-/** Model credentials are tokens by design; they are the only *TOKEN names allowed. */
-const MODEL_TOKENS = new Set(['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']);
-function isDeniedEnvName(name) {
-    if (MODEL_TOKENS.has(name))
-        return false;
-    return DENIED.some((pattern) => pattern.test(name));
-}
-function isAllowedEnvName(name) {
-    if (isDeniedEnvName(name))
-        return false;
-    return ALLOWED_NAMES.has(name) || ALLOWED_PREFIXES.some((prefix) => name.startsWith(prefix));
-}
-/**
- * `source` filtered through the allow-list, then `extra` (the caller's own settings, e.g. a temp HOME)
- * minus denied names, then the flags an unattended sandboxed run needs.
- */
-function env_buildAgentEnv(source, extra = {}) {
-    const env = {};
-    for (const [name, value] of Object.entries(source)) {
-        if (value !== undefined && isAllowedEnvName(name))
-            env[name] = value;
-    }
-    for (const [name, value] of Object.entries(extra)) {
-        if (!isDeniedEnvName(name))
-            env[name] = value;
-    }
-    // --dangerously-skip-permissions refuses to run as root unless told it is sandboxed.
-    env.IS_SANDBOX = '1';
-    env.DISABLE_AUTOUPDATER = '1';
-    // Claude Code 2.1 connects MCP servers in the background by default, so a fast first turn finds
-    // no panic-fix tools ("still connecting"); headless runs must wait for them.
-    env.MCP_CONNECTION_NONBLOCKING = '0';
-    return env;
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/agent/mcp-config.ts
@@ -54963,6 +54960,7 @@ async function reproduce_runReproduce(job) {
         log = phaseLog(job, 'reproducing');
         const pipelineFiles = [test.path, job.config.target.tclSuiteFile];
         let verifiedSeed;
+        let verifiedChanges = [];
         const result = await runAgentPhase({
             job: phaseJob,
             sandbox,
@@ -54988,8 +54986,10 @@ async function reproduce_runReproduce(job) {
                     };
                 }
                 const verdict = await verifySeedReproduces(phaseJob, sandbox, context.failing_seed, `reproducer-${attempt}`);
-                if (verdict.ok)
+                if (verdict.ok) {
                     verifiedSeed = context.failing_seed;
+                    verifiedChanges = changed;
+                }
                 return verdict;
             },
         });
@@ -55003,8 +55003,7 @@ async function reproduce_runReproduce(job) {
         });
         if (!result.ok || verifiedSeed === undefined)
             throw new PhaseFailure(`the reproducer did not produce a verified failing seed: ${result.reason ?? 'unknown'}`);
-        const changed = await changedPaths(sandbox);
-        const simulatorFiles = changed.filter((f) => !pipelineFiles.includes(f));
+        const simulatorFiles = verifiedChanges.filter((f) => !pipelineFiles.includes(f));
         await writeHandoff(handoffFile(job.workDir, job.names.sessionId), {
             version: 1,
             panic_location: job.location,
@@ -60783,21 +60782,12 @@ function pr_text_prBody(input, limit = PR_BODY_LIMIT) {
  * an http.extraheader config entry, never in argv or in a remote URL.
  */
 const GIT_TIMEOUT_MS = (/* unused pure expression or super */ null && (5 * 60_000));
-async function runGit(cwd, args, env = {}) {
-    return runCommand({
-        argv: ['git', ...args],
-        cwd,
-        env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-        timeoutMs: GIT_TIMEOUT_MS,
-        tailBytes: 1024 * 1024,
-    });
+// LC_ALL=C: messages are parsed (conflicts, rejected pushes) and must not be translated.
+function git_ops_runGit(cwd, args, env = {}) {
+    return runGitCommand(cwd, args, { env: { ...env, LC_ALL: 'C' }, timeoutMs: GIT_TIMEOUT_MS });
 }
-async function gitOk(cwd, args, env = {}) {
-    const r = await runGit(cwd, args, env);
-    if (r.exitCode !== 0) {
-        throw new Error(`git ${args[0]} failed: ${(r.stderrTail || r.spawnError || r.stdoutTail).trim().slice(-2000)}`);
-    }
-    return r.stdoutTail.trim();
+function gitOk(cwd, args, env = {}) {
+    return git(cwd, args, { env: { ...env, LC_ALL: 'C' }, timeoutMs: GIT_TIMEOUT_MS });
 }
 function assertNotOption(value, what) {
     if (value.startsWith('-'))
@@ -60805,7 +60795,7 @@ function assertNotOption(value, what) {
 }
 async function assertBranchName(cwd, branch) {
     assertNotOption(branch, 'branch');
-    const r = await runGit(cwd, ['check-ref-format', `refs/heads/${branch}`]);
+    const r = await git_ops_runGit(cwd, ['check-ref-format', `refs/heads/${branch}`]);
     if (r.exitCode !== 0)
         throw new Error(`invalid branch name: ${JSON.stringify(branch)}`);
 }
@@ -60838,12 +60828,12 @@ async function git_ops_applyPatchToBase(opts) {
     const status = await gitOk(repoDir, ['status', '--porcelain']);
     if (status)
         throw new Error(`applyPatchToBase: ${repoDir} has uncommitted changes:\n${status.slice(0, 2000)}`);
-    const base = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${opts.baseSha}^{commit}`]);
+    const base = await git_ops_runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${opts.baseSha}^{commit}`]);
     if (base.exitCode !== 0)
         return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
     const ontoRef = opts.ontoRef ?? opts.baseSha;
     assertNotOption(ontoRef, 'ontoRef');
-    const onto = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${ontoRef}^{commit}`]);
+    const onto = await git_ops_runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${ontoRef}^{commit}`]);
     if (onto.exitCode !== 0)
         return { ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] };
     const ontoSha = onto.stdoutTail.trim();
@@ -60856,12 +60846,12 @@ async function git_ops_applyPatchToBase(opts) {
     }
     if ((await stat(patchFile)).size === 0)
         return { ok: false, reason: 'the patch is empty', conflictingFiles: [] };
-    const check = await runGit(repoDir, ['apply', '--check', '--index', patchFile]);
+    const check = await git_ops_runGit(repoDir, ['apply', '--check', '--index', patchFile]);
     if (check.exitCode === 0) {
         await gitOk(repoDir, ['apply', '--index', patchFile]);
         return { ok: true, applied: 'clean', head: ontoSha };
     }
-    const merged = await runGit(repoDir, ['apply', '--index', '--3way', patchFile]);
+    const merged = await git_ops_runGit(repoDir, ['apply', '--index', '--3way', patchFile]);
     const unmerged = (await gitOk(repoDir, ['diff', '--name-only', '--diff-filter=U']))
         .split('\n')
         .filter(Boolean);
@@ -60883,12 +60873,12 @@ async function git_ops_applyPatchToBase(opts) {
 const BOT_IDENTITY = { name: 'panic-fix', email: 'panic-fix@users.noreply.github.com' };
 /** Commits the index as one commit with the message taken verbatim from a file; returns its sha. */
 async function git_ops_commitSquashed(opts) {
-    const staged = await runGit(opts.repoDir, ['diff', '--cached', '--quiet']);
+    const staged = await git_ops_runGit(opts.repoDir, ['diff', '--cached', '--quiet']);
     if (staged.exitCode === 0)
         throw new Error('commitSquashed: nothing staged to commit');
     let identity = opts.author;
     if (!identity) {
-        const email = await runGit(opts.repoDir, ['config', 'user.email']);
+        const email = await git_ops_runGit(opts.repoDir, ['config', 'user.email']);
         if (email.exitCode !== 0 || !email.stdoutTail.trim())
             identity = BOT_IDENTITY;
     }
@@ -60960,7 +60950,7 @@ async function git_ops_pushBranch(opts) {
     const expected = opts.expectedRemoteSha === undefined ? before : opts.expectedRemoteSha;
     if (expected !== null)
         assertNotOption(expected, 'expectedRemoteSha');
-    const result = await runGit(repoDir, [
+    const result = await git_ops_runGit(repoDir, [
         'push',
         '--porcelain',
         '--no-verify',
@@ -61354,9 +61344,9 @@ async function runLocalPass(opts) {
                     report.failingSeed = outcome.failingSeed;
                 if (outcome.reason)
                     report.reason = outcome.reason;
-                if ('prUrl' in outcome && typeof outcome.prUrl === 'string')
+                if (outcome.prUrl)
                     report.prUrl = outcome.prUrl;
-                if ('prBodyFile' in outcome && typeof outcome.prBodyFile === 'string')
+                if (outcome.prBodyFile)
                     report.prBodyFile = outcome.prBodyFile;
                 await progress(phase, outcome.status);
             }
@@ -61655,13 +61645,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -64890,36 +64873,6 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/create fake namespace object */
-/******/ (() => {
-/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 	var leafPrototypes;
-/******/ 	// create a fake namespace object
-/******/ 	// mode & 1: value is a module id, require it
-/******/ 	// mode & 2: merge all properties of value into the ns
-/******/ 	// mode & 4: return value when already ns object
-/******/ 	// mode & 16: return value when it's Promise-like
-/******/ 	// mode & 8|1: behave like require
-/******/ 	__nccwpck_require__.t = function(value, mode) {
-/******/ 		if(mode & 1) value = this(value);
-/******/ 		if(mode & 8) return value;
-/******/ 		if(typeof value === 'object' && value) {
-/******/ 			if((mode & 4) && value.__esModule) return value;
-/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 		}
-/******/ 		var ns = Object.create(null);
-/******/ 		__nccwpck_require__.r(ns);
-/******/ 		var def = {};
-/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 		}
-/******/ 		def['default'] = () => (value);
-/******/ 		__nccwpck_require__.d(ns, def);
-/******/ 		return ns;
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -64935,17 +64888,6 @@ function getIDToken(aud) {
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/make namespace object */
-/******/ (() => {
-/******/ 	// define __esModule on exports
-/******/ 	__nccwpck_require__.r = (exports) => {
-/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
-/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
-/******/ 		}
-/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
-/******/ 	};
 /******/ })();
 /******/ 
 /************************************************************************/
