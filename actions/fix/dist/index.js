@@ -44326,6 +44326,7 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: ./packages/core/src/util/run-command.ts
 
 
+
 const DEFAULT_TAIL = 64 * 1024;
 /** Keeps the last `limit` bytes of a stream without growing past it. */
 class TailBuffer {
@@ -44353,22 +44354,49 @@ class TailBuffer {
         return Buffer.concat(this.chunks).toString('utf8');
     }
 }
+/** The last `limit` bytes of a file and its size (the output a program wrote straight to it). */
+async function readFileTail(file, limit) {
+    const handle = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, limit);
+        const tail = Buffer.alloc(length);
+        let read = 0;
+        while (read < length) {
+            const { bytesRead } = await handle.read(tail, read, length - read, size - length + read);
+            if (bytesRead === 0)
+                break;
+            read += bytesRead;
+        }
+        return { tail: tail.subarray(0, read), size };
+    }
+    finally {
+        await handle.close();
+    }
+}
 /**
  * Runs argv (never through a shell) in its own process group so a timeout or abort kills every child
  * it spawned (cargo → rustc → the simulator), not just the direct child.
+ *
+ * With `outputFile` and no `onOutput`, the program writes straight into the file (stdout and stderr
+ * interleaved, as `> file 2>&1`) and the tails are read back from it at the end: a simulator printing
+ * a line per query then never waits on a pipe or wakes this process, which matters when two seeds
+ * share two cores. In that mode `stdoutTail` holds the combined tail and `stderrTail` is empty.
  */
-function run_command_runCommand(options) {
+async function run_command_runCommand(options) {
     const started = Date.now();
     const tailBytes = options.tailBytes ?? DEFAULT_TAIL;
-    const all = new TailBuffer(tailBytes);
-    const out = new TailBuffer(tailBytes);
-    const err = new TailBuffer(tailBytes);
     const [program, ...args] = options.argv;
     if (!program)
         throw new Error('runCommand: empty argv');
-    return new Promise((resolve) => {
+    const direct = options.outputFile !== undefined && options.onOutput === undefined;
+    const outputFd = direct ? await (0,promises_namespaceObject.open)(options.outputFile, 'w') : undefined;
+    const ended = await new Promise((resolve) => {
+        const buffers = direct
+            ? undefined
+            : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
         let file;
-        if (options.outputFile)
+        if (options.outputFile && !direct)
             file = (0,external_node_fs_namespaceObject.createWriteStream)(options.outputFile, { flags: 'w' });
         let timedOut = false;
         let aborted = false;
@@ -44379,8 +44407,10 @@ function run_command_runCommand(options) {
             cwd: options.cwd,
             env: options.env ?? process.env,
             detached: true,
-            stdio: ['pipe', 'pipe', 'pipe'],
+            stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
         });
+        // The child has its own copy of the descriptor now.
+        void outputFd?.close();
         const killGroup = (sig) => {
             if (child.pid === undefined)
                 return;
@@ -44408,16 +44438,18 @@ function run_command_runCommand(options) {
         options.signal?.addEventListener('abort', onAbort, { once: true });
         if (options.signal?.aborted)
             onAbort();
-        const onData = (stream) => (chunk) => {
-            all.push(chunk);
-            (stream === 'stdout' ? out : err).push(chunk);
-            file?.write(chunk);
-            options.onOutput?.(chunk, stream);
-        };
-        child.stdout.on('data', onData('stdout'));
-        child.stderr.on('data', onData('stderr'));
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.stdin ?? '');
+        if (buffers) {
+            const onData = (stream) => (chunk) => {
+                buffers.all.push(chunk);
+                (stream === 'stdout' ? buffers.out : buffers.err).push(chunk);
+                file?.write(chunk);
+                options.onOutput?.(chunk, stream);
+            };
+            child.stdout?.on('data', onData('stdout'));
+            child.stderr?.on('data', onData('stderr'));
+        }
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.stdin ?? '');
         const finish = (exitCode, signal) => {
             if (settled)
                 return;
@@ -44437,11 +44469,8 @@ function run_command_runCommand(options) {
                 aborted,
                 ...(spawnError ? { spawnError } : {}),
                 durationMs: Date.now() - started,
-                tail: all.toString(),
-                stdoutTail: out.toString(),
-                stderrTail: err.toString(),
-                totalBytes: all.total,
                 ...(options.outputFile ? { outputFile: options.outputFile } : {}),
+                ...(buffers ? { buffers } : {}),
             };
             if (file)
                 file.end(() => resolve(result));
@@ -44456,6 +44485,19 @@ function run_command_runCommand(options) {
         child.on('exit', () => killGroup('SIGKILL'));
         child.on('close', (code, signal) => finish(code, signal));
     });
+    const { buffers, ...result } = ended;
+    if (buffers) {
+        return {
+            ...result,
+            tail: buffers.all.toString(),
+            stdoutTail: buffers.out.toString(),
+            stderrTail: buffers.err.toString(),
+            totalBytes: buffers.all.total,
+        };
+    }
+    const { tail, size } = await readFileTail(options.outputFile, tailBytes);
+    const text = tail.toString('utf8');
+    return { ...result, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
 }
 /** One line for logs and errors: how a command ended. */
 function run_command_describeExit(result) {

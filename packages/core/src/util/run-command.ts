@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface RunCommandOptions {
   argv: readonly string[];
@@ -62,22 +63,52 @@ export class TailBuffer {
   }
 }
 
+/** The last `limit` bytes of a file and its size (the output a program wrote straight to it). */
+async function readFileTail(file: string, limit: number): Promise<{ tail: Buffer; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, limit);
+    const tail = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(tail, read, length - read, size - length + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { tail: tail.subarray(0, read), size };
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Runs argv (never through a shell) in its own process group so a timeout or abort kills every child
  * it spawned (cargo → rustc → the simulator), not just the direct child.
+ *
+ * With `outputFile` and no `onOutput`, the program writes straight into the file (stdout and stderr
+ * interleaved, as `> file 2>&1`) and the tails are read back from it at the end: a simulator printing
+ * a line per query then never waits on a pipe or wakes this process, which matters when two seeds
+ * share two cores. In that mode `stdoutTail` holds the combined tail and `stderrTail` is empty.
  */
-export function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
+export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const started = Date.now();
   const tailBytes = options.tailBytes ?? DEFAULT_TAIL;
-  const all = new TailBuffer(tailBytes);
-  const out = new TailBuffer(tailBytes);
-  const err = new TailBuffer(tailBytes);
   const [program, ...args] = options.argv;
   if (!program) throw new Error('runCommand: empty argv');
+  const direct = options.outputFile !== undefined && options.onOutput === undefined;
+  const outputFd = direct ? await open(options.outputFile!, 'w') : undefined;
 
-  return new Promise((resolve) => {
+  const ended = await new Promise<
+    Omit<RunCommandResult, 'tail' | 'stdoutTail' | 'stderrTail' | 'totalBytes'> & {
+      buffers?: { all: TailBuffer; out: TailBuffer; err: TailBuffer };
+    }
+  >((resolve) => {
+    const buffers = direct
+      ? undefined
+      : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
     let file: WriteStream | undefined;
-    if (options.outputFile) file = createWriteStream(options.outputFile, { flags: 'w' });
+    if (options.outputFile && !direct) file = createWriteStream(options.outputFile, { flags: 'w' });
     let timedOut = false;
     let aborted = false;
     let spawnError: string | undefined;
@@ -88,8 +119,10 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
     });
+    // The child has its own copy of the descriptor now.
+    void outputFd?.close();
 
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
@@ -117,16 +150,18 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
 
-    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      all.push(chunk);
-      (stream === 'stdout' ? out : err).push(chunk);
-      file?.write(chunk);
-      options.onOutput?.(chunk, stream);
-    };
-    child.stdout.on('data', onData('stdout'));
-    child.stderr.on('data', onData('stderr'));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin ?? '');
+    if (buffers) {
+      const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        buffers.all.push(chunk);
+        (stream === 'stdout' ? buffers.out : buffers.err).push(chunk);
+        file?.write(chunk);
+        options.onOutput?.(chunk, stream);
+      };
+      child.stdout?.on('data', onData('stdout'));
+      child.stderr?.on('data', onData('stderr'));
+    }
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.stdin ?? '');
 
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
@@ -136,7 +171,7 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
       // The direct child is gone; make sure no grandchild outlives it.
       killGroup('SIGKILL');
       if (killTimer) clearTimeout(killTimer);
-      const result: RunCommandResult = {
+      const result = {
         argv: options.argv,
         exitCode,
         signal,
@@ -144,11 +179,8 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
         aborted,
         ...(spawnError ? { spawnError } : {}),
         durationMs: Date.now() - started,
-        tail: all.toString(),
-        stdoutTail: out.toString(),
-        stderrTail: err.toString(),
-        totalBytes: all.total,
         ...(options.outputFile ? { outputFile: options.outputFile } : {}),
+        ...(buffers ? { buffers } : {}),
       };
       if (file) file.end(() => resolve(result));
       else resolve(result);
@@ -161,6 +193,20 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
     child.on('exit', () => killGroup('SIGKILL'));
     child.on('close', (code, signal) => finish(code, signal));
   });
+
+  const { buffers, ...result } = ended;
+  if (buffers) {
+    return {
+      ...result,
+      tail: buffers.all.toString(),
+      stdoutTail: buffers.out.toString(),
+      stderrTail: buffers.err.toString(),
+      totalBytes: buffers.all.total,
+    };
+  }
+  const { tail, size } = await readFileTail(options.outputFile!, tailBytes);
+  const text = tail.toString('utf8');
+  return { ...result, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
 }
 
 /** One line for logs and errors: how a command ended. */
