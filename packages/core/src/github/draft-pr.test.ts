@@ -104,6 +104,43 @@ describe('openOrUpdateDraftPr', () => {
     ]);
   });
 
+  it('gives up on a request GitHub never answers and retries it, instead of hanging', async () => {
+    server.injectFault({ operationId: 'pulls/list', status: 200, stallMs: 60_000 });
+    const started = Date.now();
+    const result = await openOrUpdateDraftPr(input(), { ...fastRetry, requestTimeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result).toMatchObject({ number: 1, created: true });
+    expect(server.pulls.size).toBe(1);
+  });
+
+  it('a create that succeeded but answered too late is found, not opened twice', async () => {
+    // The PR is created at once; only the answer is held past the client's timeout.
+    server.injectFault({ operationId: 'pulls/create', stallMs: 60_000 });
+    const result = await openOrUpdateDraftPr(input(), { ...fastRetry, requestTimeoutMs: 300 });
+    expect(result).toMatchObject({ number: 1, created: false });
+    expect(server.pulls.size).toBe(1);
+    expect(server.requests.map((r) => r.operationId)).toEqual([
+      'pulls/list',
+      'pulls/create',
+      'pulls/list',
+      'pulls/update',
+      'pulls/request-reviewers',
+      'issues/add-labels',
+    ]);
+  });
+
+  it('names the timeout, not a made-up HTTP status, when GitHub stays silent every time', async () => {
+    server.injectFault({ operationId: 'pulls/list', status: 200, stallMs: 60_000, times: 3 });
+    const error = await openOrUpdateDraftPr(input(), { ...fastRetry, requestTimeoutMs: 200 }).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      'GitHub list pull requests failed after 3 attempt(s): no answer from GitHub within 200 ms',
+    );
+    expect(server.pulls.size).toBe(0);
+  });
+
   it('waits out a short secondary rate limit (retry-after) and fails clearly past the bound', async () => {
     server.injectFault({
       operationId: 'pulls/list',

@@ -42,9 +42,13 @@ export type DraftPrResult = DraftPrOpened | DraftPrDryRun;
 
 export interface DraftPrOptions {
   retry?: Partial<RetryPolicy>;
+  /** One request (headers and body) gets this long before it counts as a transient failure. */
+  requestTimeoutMs?: number;
   /** Progress and retry notes (never contains the token). */
   log?: (message: string) => void;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ReviewerRequest {
   reviewers: string[];
@@ -91,6 +95,22 @@ export async function openOrUpdateDraftPr(
   const octokit = getOctokit(args.token, {
     baseUrl: args.apiUrl.replace(/\/+$/, ''),
     log: { debug: silent, info: silent, warn: (m: string) => log(m), error: silent },
+  });
+  // A GitHub that accepts the connection and never answers would otherwise hold the job until its own
+  // timeout; a stalled request is aborted and retried like a dropped connection.
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    const controller = new AbortController();
+    const reason = new Error(`no answer from GitHub within ${requestTimeoutMs} ms`);
+    reason.name = 'TimeoutError';
+    const timer = setTimeout(() => controller.abort(reason), requestTimeoutMs);
+    // Set in place: hooks further in are bound to this same options object, not to what we pass on.
+    requestOptions.request = { ...requestOptions.request, signal: controller.signal };
+    try {
+      return await request(requestOptions);
+    } finally {
+      clearTimeout(timer);
+    }
   });
   const warnings: string[] = [];
   const retry = <T>(label: string, fn: () => Promise<T>) => withRetry(label, fn, policy, log);

@@ -85,7 +85,9 @@ export function describeError(err: unknown): string {
   const data = e.response?.data as { message?: unknown; errors?: unknown } | undefined;
   const detail = data?.errors ? ` ${JSON.stringify(data.errors).slice(0, 500)}` : '';
   const message = typeof data?.message === 'string' ? data.message : (e.message ?? String(err));
-  return `${e.status !== undefined ? `HTTP ${e.status}: ` : ''}${message.slice(0, 500)}${detail}`;
+  // No response (reset, refused, timed out): the client's stand-in status 500 would only mislead.
+  const status = e.status !== undefined && e.response !== undefined ? `HTTP ${e.status}: ` : '';
+  return `${status}${message.slice(0, 500)}${detail}`;
 }
 
 export class GitHubApiError extends Error {

@@ -3,10 +3,11 @@ import { startGitHubServer, type GitHubServer } from './server.js';
 import { githubOpenApi } from './openapi.js';
 
 const TOKEN = 'ghs_test_token';
+const serverOptions = { repo: 'tursodatabase/turso', token: TOKEN, collaborators: ['alice'] };
 let server: GitHubServer;
 
 beforeEach(async () => {
-  server = await startGitHubServer({ repo: 'tursodatabase/turso', token: TOKEN, collaborators: ['alice'] });
+  server = await startGitHubServer(serverOptions);
 });
 afterEach(async () => {
   await server.close();
@@ -148,5 +149,25 @@ describe('github test server', () => {
     expect((await call('GET', '/repos/tursodatabase/turso')).status).toBe(502);
     expect((await call('GET', '/repos/tursodatabase/turso')).status).toBe(502);
     expect((await call('GET', '/repos/tursodatabase/turso')).status).toBe(200);
+  });
+
+  it('holds a stalled reply, and closing the server ends the stall', async () => {
+    server.injectFault({ operationId: 'repos/get', stallMs: 150 });
+    const started = Date.now();
+    const late = await call('GET', '/repos/tursodatabase/turso');
+    expect(late.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+
+    server.injectFault({ operationId: 'repos/get', status: 502, stallMs: 60_000 });
+    const pending = call('GET', '/repos/tursodatabase/turso').then(
+      () => 'answered',
+      () => 'connection closed',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = Date.now();
+    await server.close();
+    expect(await pending).toBe('connection closed');
+    expect(Date.now() - closing).toBeLessThan(5_000);
+    server = await startGitHubServer(serverOptions);
   });
 });

@@ -55,10 +55,16 @@ export interface StoredPull {
 /** A scripted failure for the next matching requests, to exercise retries and error handling. */
 export interface Fault {
   operationId: string;
-  status: number;
+  /** Reply with this status instead of handling the request. Absent: the request is handled as usual. */
+  status?: number;
   times?: number;
   headers?: Record<string, string>;
   message?: string;
+  /**
+   * Hold the reply this long. Without `status` the request takes effect first and only its answer is
+   * late: a create that succeeded while the client gave up waiting.
+   */
+  stallMs?: number;
 }
 
 export interface GitHubServer {
@@ -85,6 +91,18 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const faults: Fault[] = [];
+  // Pending stalls end early when the server closes, so a held reply never outlives a test.
+  const stalls = new Set<() => void>();
+  const stall = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stalls.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stalls.add(done);
+    });
   let nextNumber = 1;
   let url = '';
 
@@ -298,11 +316,16 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       const fault = faults[faultIndex]!;
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) faults.splice(faultIndex, 1);
-      reply({
-        status: fault.status,
-        body: { message: fault.message ?? 'injected fault' },
-        headers: fault.headers,
-      });
+      const answer: Reply =
+        fault.status === undefined
+          ? handle(op, (body ?? {}) as Record<string, unknown>)
+          : {
+              status: fault.status,
+              body: { message: fault.message ?? 'injected fault' },
+              headers: fault.headers,
+            };
+      if (fault.stallMs) await stall(fault.stallMs);
+      if (!res.destroyed) reply(answer);
       return;
     }
     const result = handle(op, (body ?? {}) as Record<string, unknown>);
@@ -332,6 +355,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     injectFault: (fault) => faults.push({ times: 1, ...fault }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const done of [...stalls]) done();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
