@@ -34416,7 +34416,7 @@ function socketOnError() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3491);
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9652);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3580);
 
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
@@ -34453,7 +34453,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9652:
+/***/ 3580:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44301,6 +44301,38 @@ async function atomic_write_writeFileAtomic(file, data, mode = 0o644) {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
+
+/** `path: message; …` — how every boundary reports what zod rejected. */
+function zodIssues(error) {
+    return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+/**
+ * Reads a JSON file and validates it. Never throws for a bad file: each reader words the problem for
+ * its own file (a context file, an artifact, a hand-off).
+ */
+async function json_file_readJsonFile(file, schema) {
+    let text;
+    try {
+        text = await readFile(file, 'utf8');
+    }
+    catch (error) {
+        const e = error;
+        return { ok: false, problem: 'unreadable', code: e.code ?? String(error), message: e.message };
+    }
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        return { ok: false, problem: 'not-json', message: error.message };
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+        return { ok: false, problem: 'invalid', message: zodIssues(parsed.error) };
+    return { ok: true, data: parsed.data };
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/context-file.ts
 
 
@@ -44326,25 +44358,14 @@ const context_file_panicContextSchema = object({
     fix_description: schemas_string().optional(),
 });
 async function context_file_readPanicContext(file) {
-    let text;
-    try {
-        text = await readFile(file, 'utf8');
-    }
-    catch (error) {
-        throw new Error(`cannot read the panic context file ${file}: ${error.code ?? error}`);
-    }
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch {
+    const read = await readJsonFile(file, context_file_panicContextSchema);
+    if (read.ok)
+        return read.data;
+    if (read.problem === 'unreadable')
+        throw new Error(`cannot read the panic context file ${file}: ${read.code}`);
+    if (read.problem === 'not-json')
         throw new Error(`the panic context file ${file} is not valid JSON`);
-    }
-    const parsed = context_file_panicContextSchema.safeParse(json);
-    if (!parsed.success) {
-        throw new Error(`the panic context file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    return parsed.data;
+    throw new Error(`the panic context file ${file} is invalid: ${read.message}`);
 }
 async function context_file_writePanicContext(file, context) {
     await writeFileAtomic(file, `${JSON.stringify(context_file_panicContextSchema.parse(context), null, 2)}\n`);
@@ -50409,6 +50430,7 @@ async function existingColumns(client) {
 
 
 
+
 class DuplicatePanicError extends StoreError {
     name = 'DuplicatePanicError';
 }
@@ -50475,7 +50497,7 @@ class panic_store_PanicStore {
     parseRow(row) {
         const parsed = panicRowSchema.safeParse({ ...row });
         if (!parsed.success) {
-            const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+            const issues = zodIssues(parsed.error);
             throw new StoreError(`row for ${JSON.stringify(String(row.panic_location))} is invalid: ${issues}`);
         }
         return parsed.data;
@@ -51041,6 +51063,7 @@ function reporter_actionReporter() {
 
 
 
+
 /** Who holds claims for this workflow run: the same in every job of a run, and across re-runs of it. */
 function context_runOwner(env = process.env) {
     const runId = env.GITHUB_RUN_ID;
@@ -51061,7 +51084,7 @@ function context_readInputs(shape) {
         raw[name] = lib_core/* getInput */.V4(name);
     const parsed = object(shape).safeParse(raw);
     if (!parsed.success) {
-        throw new Error(`invalid action input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new Error(`invalid action input: ${zodIssues(parsed.error)}`);
     }
     return parsed.data;
 }
@@ -52347,6 +52370,7 @@ async function create_openSandbox(handle, config) {
 
 
 
+
 /**
  * What one panic's job hands to the ship job (one artifact per panic). Everything the PR needs is
  * here, so ship never has to trust anything but these files and the state store.
@@ -52398,33 +52422,23 @@ async function artifact_writeArtifactSummary(dir, summary) {
 class ArtifactError extends (/* unused pure expression or super */ null && (Error)) {
     name = 'ArtifactError';
 }
-async function readJson(file, what) {
-    let text;
-    try {
-        text = await readFile(file, 'utf8');
-    }
-    catch (error) {
-        throw new ArtifactError(`the artifact has no ${what} (${path.basename(file)}: ${error.code ?? error})`);
-    }
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        throw new ArtifactError(`the artifact's ${what} (${path.basename(file)}) is not valid JSON`);
-    }
+/** One JSON file of the artifact, validated, with the problem worded for the artifact. */
+async function readArtifactJson(file, what, schema) {
+    const read = await readJsonFile(file, schema);
+    if (read.ok)
+        return read.data;
+    const name = path.basename(file);
+    if (read.problem === 'unreadable')
+        throw new ArtifactError(`the artifact has no ${what} (${name}: ${read.code})`);
+    if (read.problem === 'not-json')
+        throw new ArtifactError(`the artifact's ${what} (${name}) is not valid JSON`);
+    throw new ArtifactError(`the artifact's ${what} is invalid: ${read.message}`);
 }
 /** Validates a downloaded artifact against the panic it claims to be for. */
 async function artifact_loadArtifact(dir, expectedLocation) {
-    const summaryParsed = artifactSummarySchema.safeParse(await readJson(artifact_artifactPath(dir, 'summary'), 'summary'));
-    if (!summaryParsed.success) {
-        throw new ArtifactError(`the artifact summary is invalid: ${summaryParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    const contextParsed = panicContextSchema.safeParse(await readJson(artifact_artifactPath(dir, 'context'), 'panic context'));
-    if (!contextParsed.success) {
-        throw new ArtifactError(`the artifact's panic context is invalid: ${contextParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    const summary = summaryParsed.data;
-    if (summary.panic_location !== expectedLocation || contextParsed.data.panic_location !== expectedLocation) {
+    const summary = await readArtifactJson(artifact_artifactPath(dir, 'summary'), 'summary', artifactSummarySchema);
+    const context = await readArtifactJson(artifact_artifactPath(dir, 'context'), 'panic context', panicContextSchema);
+    if (summary.panic_location !== expectedLocation || context.panic_location !== expectedLocation) {
         throw new ArtifactError('the artifact belongs to a different panic');
     }
     const patchFile = artifact_artifactPath(dir, 'patch');
@@ -52433,7 +52447,7 @@ async function artifact_loadArtifact(dir, expectedLocation) {
     });
     if (patchBytes === 0)
         throw new ArtifactError('the artifact patch is empty: nothing to ship');
-    return { summary, context: contextParsed.data, patchFile, patchBytes };
+    return { summary, context, patchFile, patchBytes };
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/job.ts
@@ -52544,19 +52558,14 @@ async function handoff_writeHandoff(file, handoff) {
     await writeFileAtomic(file, `${JSON.stringify(handoffSchema.parse(handoff), null, 2)}\n`);
 }
 async function handoff_readHandoff(file, location) {
-    let json;
-    try {
-        json = JSON.parse(await readFile(file, 'utf8'));
-    }
-    catch (error) {
-        throw new Error(`no usable hand-off from the reproduce step at ${file}: ${error.message}`);
-    }
-    const parsed = handoffSchema.safeParse(json);
-    if (!parsed.success)
-        throw new Error(`the hand-off from the reproduce step is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    if (parsed.data.panic_location !== location)
+    const read = await readJsonFile(file, handoffSchema);
+    if (!read.ok && read.problem === 'invalid')
+        throw new Error(`the hand-off from the reproduce step is invalid: ${read.message}`);
+    if (!read.ok)
+        throw new Error(`no usable hand-off from the reproduce step at ${file}: ${read.message}`);
+    if (read.data.panic_location !== location)
         throw new Error('the hand-off from the reproduce step is for another panic');
-    return parsed.data;
+    return read.data;
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/agent/env.ts

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { readJsonFile } from './util/json-file.js';
 
 /** Seeds are u64 in Turso's simulator; kept as a decimal string past 2^53 so nothing is rounded. */
 export const seedSchema = z.union([
@@ -28,27 +28,12 @@ export const panicContextSchema = z.object({
 export type PanicContext = z.infer<typeof panicContextSchema>;
 
 export async function readPanicContext(file: string): Promise<PanicContext> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `cannot read the panic context file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`the panic context file ${file} is not valid JSON`);
-  }
-  const parsed = panicContextSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(
-      `the panic context file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return parsed.data;
+  const read = await readJsonFile(file, panicContextSchema);
+  if (read.ok) return read.data;
+  if (read.problem === 'unreadable')
+    throw new Error(`cannot read the panic context file ${file}: ${read.code}`);
+  if (read.problem === 'not-json') throw new Error(`the panic context file ${file} is not valid JSON`);
+  throw new Error(`the panic context file ${file} is invalid: ${read.message}`);
 }
 
 export async function writePanicContext(file: string, context: PanicContext): Promise<void> {

@@ -19859,6 +19859,38 @@ async function writeFileAtomic(file, data, mode = 0o644) {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
+
+/** `path: message; …` — how every boundary reports what zod rejected. */
+function zodIssues(error) {
+    return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+/**
+ * Reads a JSON file and validates it. Never throws for a bad file: each reader words the problem for
+ * its own file (a context file, an artifact, a hand-off).
+ */
+async function readJsonFile(file, schema) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        const e = error;
+        return { ok: false, problem: 'unreadable', code: e.code ?? String(error), message: e.message };
+    }
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        return { ok: false, problem: 'not-json', message: error.message };
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+        return { ok: false, problem: 'invalid', message: zodIssues(parsed.error) };
+    return { ok: true, data: parsed.data };
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/context-file.ts
 
 
@@ -19884,25 +19916,14 @@ const panicContextSchema = object({
     fix_description: schemas_string().optional(),
 });
 async function readPanicContext(file) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        throw new Error(`cannot read the panic context file ${file}: ${error.code ?? error}`);
-    }
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch {
+    const read = await readJsonFile(file, panicContextSchema);
+    if (read.ok)
+        return read.data;
+    if (read.problem === 'unreadable')
+        throw new Error(`cannot read the panic context file ${file}: ${read.code}`);
+    if (read.problem === 'not-json')
         throw new Error(`the panic context file ${file} is not valid JSON`);
-    }
-    const parsed = panicContextSchema.safeParse(json);
-    if (!parsed.success) {
-        throw new Error(`the panic context file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    return parsed.data;
+    throw new Error(`the panic context file ${file} is invalid: ${read.message}`);
 }
 async function writePanicContext(file, context) {
     await writeFileAtomic(file, `${JSON.stringify(panicContextSchema.parse(context), null, 2)}\n`);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadConfig, secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Reporter } from '../pipeline/reporter.js';
+import { zodIssues } from '../util/json-file.js';
 
 /** Who holds claims for this workflow run: the same in every job of a run, and across re-runs of it. */
 export function runOwner(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,9 +29,7 @@ export function readInputs<S extends z.ZodRawShape>(shape: S): z.infer<z.ZodObje
   for (const name of Object.keys(shape)) raw[name] = core.getInput(name);
   const parsed = z.object(shape).safeParse(raw);
   if (!parsed.success) {
-    throw new Error(
-      `invalid action input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new Error(`invalid action input: ${zodIssues(parsed.error)}`);
   }
   return parsed.data;
 }

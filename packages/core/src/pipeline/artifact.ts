@@ -1,8 +1,9 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { panicContextSchema, seedSchema } from '../context-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/json-file.js';
 
 /**
  * What one panic's job hands to the ship job (one artifact per panic). Everything the PR needs is
@@ -68,20 +69,20 @@ export class ArtifactError extends Error {
   override name = 'ArtifactError';
 }
 
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ArtifactError(
-      `the artifact has no ${what} (${path.basename(file)}: ${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ArtifactError(`the artifact's ${what} (${path.basename(file)}) is not valid JSON`);
-  }
+/** One JSON file of the artifact, validated, with the problem worded for the artifact. */
+async function readArtifactJson<S extends z.ZodType>(
+  file: string,
+  what: string,
+  schema: S,
+): Promise<z.output<S>> {
+  const read = await readJsonFile(file, schema);
+  if (read.ok) return read.data;
+  const name = path.basename(file);
+  if (read.problem === 'unreadable')
+    throw new ArtifactError(`the artifact has no ${what} (${name}: ${read.code})`);
+  if (read.problem === 'not-json')
+    throw new ArtifactError(`the artifact's ${what} (${name}) is not valid JSON`);
+  throw new ArtifactError(`the artifact's ${what} is invalid: ${read.message}`);
 }
 
 export interface LoadedArtifact {
@@ -93,24 +94,9 @@ export interface LoadedArtifact {
 
 /** Validates a downloaded artifact against the panic it claims to be for. */
 export async function loadArtifact(dir: string, expectedLocation: string): Promise<LoadedArtifact> {
-  const summaryParsed = artifactSummarySchema.safeParse(
-    await readJson(artifactPath(dir, 'summary'), 'summary'),
-  );
-  if (!summaryParsed.success) {
-    throw new ArtifactError(
-      `the artifact summary is invalid: ${summaryParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const contextParsed = panicContextSchema.safeParse(
-    await readJson(artifactPath(dir, 'context'), 'panic context'),
-  );
-  if (!contextParsed.success) {
-    throw new ArtifactError(
-      `the artifact's panic context is invalid: ${contextParsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const summary = summaryParsed.data;
-  if (summary.panic_location !== expectedLocation || contextParsed.data.panic_location !== expectedLocation) {
+  const summary = await readArtifactJson(artifactPath(dir, 'summary'), 'summary', artifactSummarySchema);
+  const context = await readArtifactJson(artifactPath(dir, 'context'), 'panic context', panicContextSchema);
+  if (summary.panic_location !== expectedLocation || context.panic_location !== expectedLocation) {
     throw new ArtifactError('the artifact belongs to a different panic');
   }
   const patchFile = artifactPath(dir, 'patch');
@@ -121,5 +107,5 @@ export async function loadArtifact(dir: string, expectedLocation: string): Promi
     },
   );
   if (patchBytes === 0) throw new ArtifactError('the artifact patch is empty: nothing to ship');
-  return { summary, context: contextParsed.data, patchFile, patchBytes };
+  return { summary, context, patchFile, patchBytes };
 }

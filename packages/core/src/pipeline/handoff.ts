@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { seedSchema } from '../context-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/json-file.js';
 import { phaseReportSchema } from './artifact.js';
 
 /**
@@ -40,18 +40,11 @@ export async function writeHandoff(file: string, handoff: Handoff): Promise<void
 }
 
 export async function readHandoff(file: string, location: string): Promise<Handoff> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`no usable hand-off from the reproduce step at ${file}: ${(error as Error).message}`);
-  }
-  const parsed = handoffSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(
-      `the hand-off from the reproduce step is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  if (parsed.data.panic_location !== location)
+  const read = await readJsonFile(file, handoffSchema);
+  if (!read.ok && read.problem === 'invalid')
+    throw new Error(`the hand-off from the reproduce step is invalid: ${read.message}`);
+  if (!read.ok) throw new Error(`no usable hand-off from the reproduce step at ${file}: ${read.message}`);
+  if (read.data.panic_location !== location)
     throw new Error('the hand-off from the reproduce step is for another panic');
-  return parsed.data;
+  return read.data;
 }

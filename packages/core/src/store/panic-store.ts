@@ -13,6 +13,7 @@ import {
   withDbRetry,
   type ConnectOptions,
 } from './connect.js';
+import { zodIssues } from '../util/json-file.js';
 import { migrate } from './migrations.js';
 import {
   logPayloadSchema,
@@ -108,7 +109,7 @@ export class PanicStore {
   private parseRow(row: Row): PanicRow {
     const parsed = panicRowSchema.safeParse({ ...row });
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      const issues = zodIssues(parsed.error);
       throw new StoreError(`row for ${JSON.stringify(String(row.panic_location))} is invalid: ${issues}`);
     }
     return parsed.data;
