@@ -44412,10 +44412,10 @@ async function run_command_runCommand(options) {
         throw new Error('runCommand: empty argv');
     const direct = options.outputFile !== undefined && options.onOutput === undefined;
     const outputFd = direct ? await (0,promises_namespaceObject.open)(options.outputFile, 'w') : undefined;
+    const buffers = direct
+        ? undefined
+        : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
     const ended = await new Promise((resolve) => {
-        const buffers = direct
-            ? undefined
-            : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
         let file;
         if (options.outputFile && !direct)
             file = (0,external_node_fs_namespaceObject.createWriteStream)(options.outputFile, { flags: 'w' });
@@ -44431,7 +44431,7 @@ async function run_command_runCommand(options) {
             stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
         });
         // The child has its own copy of the descriptor now.
-        void outputFd?.close();
+        outputFd?.close().catch(() => undefined);
         const killGroup = (sig) => {
             if (child.pid === undefined)
                 return;
@@ -44491,7 +44491,6 @@ async function run_command_runCommand(options) {
                 ...(spawnError ? { spawnError } : {}),
                 durationMs: Date.now() - started,
                 ...(options.outputFile ? { outputFile: options.outputFile } : {}),
-                ...(buffers ? { buffers } : {}),
             };
             if (file)
                 file.end(() => resolve(result));
@@ -44506,10 +44505,9 @@ async function run_command_runCommand(options) {
         child.on('exit', () => killGroup('SIGKILL'));
         child.on('close', (code, signal) => finish(code, signal));
     });
-    const { buffers, ...result } = ended;
     if (buffers) {
         return {
-            ...result,
+            ...ended,
             tail: buffers.all.toString(),
             stdoutTail: buffers.out.toString(),
             stderrTail: buffers.err.toString(),
@@ -44518,7 +44516,7 @@ async function run_command_runCommand(options) {
     }
     const { tail, size } = await readFileTail(options.outputFile, tailBytes);
     const text = tail.toString('utf8');
-    return { ...result, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
+    return { ...ended, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
 }
 /** One line for logs and errors: how a command ended. */
 function run_command_describeExit(result) {

@@ -20068,10 +20068,10 @@ async function runCommand(options) {
         throw new Error('runCommand: empty argv');
     const direct = options.outputFile !== undefined && options.onOutput === undefined;
     const outputFd = direct ? await (0,promises_namespaceObject.open)(options.outputFile, 'w') : undefined;
+    const buffers = direct
+        ? undefined
+        : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
     const ended = await new Promise((resolve) => {
-        const buffers = direct
-            ? undefined
-            : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
         let file;
         if (options.outputFile && !direct)
             file = (0,external_node_fs_namespaceObject.createWriteStream)(options.outputFile, { flags: 'w' });
@@ -20087,7 +20087,7 @@ async function runCommand(options) {
             stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
         });
         // The child has its own copy of the descriptor now.
-        void outputFd?.close();
+        outputFd?.close().catch(() => undefined);
         const killGroup = (sig) => {
             if (child.pid === undefined)
                 return;
@@ -20147,7 +20147,6 @@ async function runCommand(options) {
                 ...(spawnError ? { spawnError } : {}),
                 durationMs: Date.now() - started,
                 ...(options.outputFile ? { outputFile: options.outputFile } : {}),
-                ...(buffers ? { buffers } : {}),
             };
             if (file)
                 file.end(() => resolve(result));
@@ -20162,10 +20161,9 @@ async function runCommand(options) {
         child.on('exit', () => killGroup('SIGKILL'));
         child.on('close', (code, signal) => finish(code, signal));
     });
-    const { buffers, ...result } = ended;
     if (buffers) {
         return {
-            ...result,
+            ...ended,
             tail: buffers.all.toString(),
             stdoutTail: buffers.out.toString(),
             stderrTail: buffers.err.toString(),
@@ -20174,7 +20172,7 @@ async function runCommand(options) {
     }
     const { tail, size } = await readFileTail(options.outputFile, tailBytes);
     const text = tail.toString('utf8');
-    return { ...result, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
+    return { ...ended, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
 }
 /** One line for logs and errors: how a command ended. */
 function describeExit(result) {

@@ -99,14 +99,13 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const direct = options.outputFile !== undefined && options.onOutput === undefined;
   const outputFd = direct ? await open(options.outputFile!, 'w') : undefined;
 
+  const buffers = direct
+    ? undefined
+    : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
+
   const ended = await new Promise<
-    Omit<RunCommandResult, 'tail' | 'stdoutTail' | 'stderrTail' | 'totalBytes'> & {
-      buffers?: { all: TailBuffer; out: TailBuffer; err: TailBuffer };
-    }
+    Omit<RunCommandResult, 'tail' | 'stdoutTail' | 'stderrTail' | 'totalBytes'>
   >((resolve) => {
-    const buffers = direct
-      ? undefined
-      : { all: new TailBuffer(tailBytes), out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes) };
     let file: WriteStream | undefined;
     if (options.outputFile && !direct) file = createWriteStream(options.outputFile, { flags: 'w' });
     let timedOut = false;
@@ -122,7 +121,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
     });
     // The child has its own copy of the descriptor now.
-    void outputFd?.close();
+    outputFd?.close().catch(() => undefined);
 
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
@@ -180,7 +179,6 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         ...(spawnError ? { spawnError } : {}),
         durationMs: Date.now() - started,
         ...(options.outputFile ? { outputFile: options.outputFile } : {}),
-        ...(buffers ? { buffers } : {}),
       };
       if (file) file.end(() => resolve(result));
       else resolve(result);
@@ -194,10 +192,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     child.on('close', (code, signal) => finish(code, signal));
   });
 
-  const { buffers, ...result } = ended;
   if (buffers) {
     return {
-      ...result,
+      ...ended,
       tail: buffers.all.toString(),
       stdoutTail: buffers.out.toString(),
       stderrTail: buffers.err.toString(),
@@ -206,7 +203,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   }
   const { tail, size } = await readFileTail(options.outputFile!, tailBytes);
   const text = tail.toString('utf8');
-  return { ...result, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
+  return { ...ended, tail: text, stdoutTail: text, stderrTail: '', totalBytes: size };
 }
 
 /** One line for logs and errors: how a command ended. */
