@@ -44155,7 +44155,42 @@ function createClockClient(target) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
+
+/** `path: message; …` — how every boundary reports what zod rejected (`(root)` for the value itself). */
+function json_file_zodIssues(error) {
+    return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+/**
+ * Reads a JSON file and validates it. Never throws for a bad file: each reader words the problem for
+ * its own file (a context file, an artifact, a hand-off).
+ */
+async function json_file_readJsonFile(file, schema) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        const e = error;
+        return { ok: false, problem: 'unreadable', code: e.code ?? String(error), message: e.message };
+    }
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        return { ok: false, problem: 'not-json', message: error.message };
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+        return { ok: false, problem: 'invalid', message: json_file_zodIssues(parsed.error) };
+    return { ok: true, data: parsed.data };
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/tools-env.ts
+
 
 
 
@@ -44225,15 +44260,11 @@ function toolsSettingsFromEnv(env) {
         target,
         clock: clockUrl && clockToken ? { url: clockUrl, token: clockToken } : undefined,
     });
-    if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-        throw new Error(`panic-fix tools environment is incomplete: ${issues.join('; ')}`);
-    }
+    if (!parsed.success)
+        throw new Error(`panic-fix tools environment is incomplete: ${zodIssues(parsed.error)}`);
     return parsed.data;
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
@@ -44262,38 +44293,6 @@ async function atomic_write_writeFileAtomic(file, data, mode = 0o644) {
         await (0,promises_namespaceObject.rm)(tmp, { force: true });
         throw error;
     }
-}
-
-;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
-
-/** `path: message; …` — how every boundary reports what zod rejected. */
-function zodIssues(error) {
-    return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-}
-/**
- * Reads a JSON file and validates it. Never throws for a bad file: each reader words the problem for
- * its own file (a context file, an artifact, a hand-off).
- */
-async function json_file_readJsonFile(file, schema) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        const e = error;
-        return { ok: false, problem: 'unreadable', code: e.code ?? String(error), message: e.message };
-    }
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch (error) {
-        return { ok: false, problem: 'not-json', message: error.message };
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success)
-        return { ok: false, problem: 'invalid', message: zodIssues(parsed.error) };
-    return { ok: true, data: parsed.data };
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/context-file.ts
@@ -50458,7 +50457,7 @@ class PanicStore {
     parseRow(row) {
         const parsed = panicRowSchema.safeParse({ ...row });
         if (!parsed.success) {
-            const issues = zodIssues(parsed.error);
+            const issues = json_file_zodIssues(parsed.error);
             throw new StoreError(`row for ${JSON.stringify(String(row.panic_location))} is invalid: ${issues}`);
         }
         return parsed.data;
@@ -53937,7 +53936,7 @@ function readInputs(shape) {
         raw[name] = getInput(name);
     const parsed = object(shape).safeParse(raw);
     if (!parsed.success) {
-        throw new Error(`invalid action input: ${zodIssues(parsed.error)}`);
+        throw new Error(`invalid action input: ${json_file_zodIssues(parsed.error)}`);
     }
     return parsed.data;
 }
@@ -53997,6 +53996,7 @@ function iso_duration(params) {
 
 
 
+
 const PATCH_FILE_NAME = 'changes.patch';
 const MANIFEST_FILE_NAME = 'manifest.json';
 const SANDBOX_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
@@ -54040,19 +54040,12 @@ async function sha256File(file) {
 async function loadExportedChanges(dir) {
     const manifestFile = path.join(dir, MANIFEST_FILE_NAME);
     const patchFile = path.join(dir, PATCH_FILE_NAME);
-    let json;
-    try {
-        json = JSON.parse(await readFile(manifestFile, 'utf8'));
-    }
-    catch (error) {
-        throw new Error(`cannot read sandbox manifest ${manifestFile}: ${error.message}`);
-    }
-    const parsed = sandboxManifestSchema.safeParse(json);
-    if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-        throw new Error(`invalid sandbox manifest ${manifestFile}: ${issues.join('; ')}`);
-    }
-    const manifest = parsed.data;
+    const read = await readJsonFile(manifestFile, sandboxManifestSchema);
+    if (!read.ok && read.problem === 'invalid')
+        throw new Error(`invalid sandbox manifest ${manifestFile}: ${read.message}`);
+    if (!read.ok)
+        throw new Error(`cannot read sandbox manifest ${manifestFile}: ${read.message}`);
+    const manifest = read.data;
     let size;
     try {
         size = (await stat(patchFile)).size;
@@ -54269,6 +54262,7 @@ async function assertBaseUsableAsLowerLayer(base, backend, opts = {}) {
 
 
 
+
 const absolutePath = schemas_string()
     .min(1)
     .refine((p) => external_node_path_default().isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
@@ -54345,10 +54339,8 @@ const sandboxHandleSchema = discriminatedUnion('backend', [overlayHandleSchema, 
 });
 function handle_parseSandboxHandle(value, source = 'sandbox handle') {
     const parsed = sandboxHandleSchema.safeParse(value);
-    if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-        throw new Error(`invalid ${source}: ${issues.join('; ')}`);
-    }
+    if (!parsed.success)
+        throw new Error(`invalid ${source}: ${json_file_zodIssues(parsed.error)}`);
     return parsed.data;
 }
 async function saveSandboxHandle(file, sandbox) {
@@ -54357,14 +54349,12 @@ async function saveSandboxHandle(file, sandbox) {
     return handle;
 }
 async function handle_loadSandboxHandle(file) {
-    let json;
-    try {
-        json = JSON.parse(await readFile(file, 'utf8'));
-    }
-    catch (error) {
-        throw new Error(`cannot read sandbox handle ${file}: ${error.message}`);
-    }
-    return handle_parseSandboxHandle(json, `sandbox handle ${file}`);
+    const read = await readJsonFile(file, sandboxHandleSchema);
+    if (read.ok)
+        return read.data;
+    if (read.problem === 'invalid')
+        throw new Error(`invalid sandbox handle ${file}: ${read.message}`);
+    throw new Error(`cannot read sandbox handle ${file}: ${read.message}`);
 }
 /** Reattaching needs the dirs a live sandbox keeps; their absence means it was destroyed (or never made). */
 async function assertDirsExist(handle, dirs) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { targetSchema, type TargetConfig } from './config/schema.js';
 import { CLOCK_TOKEN_ENV, CLOCK_URL_ENV } from './clock/protocol.js';
+import { zodIssues } from './util/json-file.js';
 
 /**
  * What the MCP tools server learns from the action (through the `env` of the generated MCP config),
@@ -71,10 +72,8 @@ export function toolsSettingsFromEnv(env: NodeJS.ProcessEnv): ToolsSettings {
     target,
     clock: clockUrl && clockToken ? { url: clockUrl, token: clockToken } : undefined,
   });
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`panic-fix tools environment is incomplete: ${issues.join('; ')}`);
-  }
+  if (!parsed.success)
+    throw new Error(`panic-fix tools environment is incomplete: ${zodIssues(parsed.error)}`);
   return parsed.data;
 }
 

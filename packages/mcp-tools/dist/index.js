@@ -19861,9 +19861,9 @@ async function writeFileAtomic(file, data, mode = 0o644) {
 
 ;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
 
-/** `path: message; …` — how every boundary reports what zod rejected. */
+/** `path: message; …` — how every boundary reports what zod rejected (`(root)` for the value itself). */
 function zodIssues(error) {
-    return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 /**
  * Reads a JSON file and validates it. Never throws for a bad file: each reader words the problem for
@@ -21133,6 +21133,7 @@ const SECRET_FIELDS = (/* unused pure expression or super */ null && (['tursoAut
 
 
 
+
 /**
  * What the MCP tools server learns from the action (through the `env` of the generated MCP config),
  * never from the agent: which panic, which repo, where the context file and outputs go.
@@ -21199,10 +21200,8 @@ function toolsSettingsFromEnv(env) {
         target,
         clock: clockUrl && clockToken ? { url: clockUrl, token: clockToken } : undefined,
     });
-    if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-        throw new Error(`panic-fix tools environment is incomplete: ${issues.join('; ')}`);
-    }
+    if (!parsed.success)
+        throw new Error(`panic-fix tools environment is incomplete: ${zodIssues(parsed.error)}`);
     return parsed.data;
 }
 

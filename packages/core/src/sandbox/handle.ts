@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readJsonFile, zodIssues } from '../util/json-file.js';
 import { FULL_SHA_PATTERN, SANDBOX_ID_PATTERN } from './manifest.js';
 import type { Sandbox } from './types.js';
 
@@ -95,10 +96,7 @@ export type AgentfsHandle = z.infer<typeof agentfsHandleSchema>;
 
 export function parseSandboxHandle(value: unknown, source = 'sandbox handle'): SandboxHandle {
   const parsed = sandboxHandleSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid ${source}: ${issues.join('; ')}`);
-  }
+  if (!parsed.success) throw new Error(`invalid ${source}: ${zodIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -109,13 +107,10 @@ export async function saveSandboxHandle(file: string, sandbox: Sandbox): Promise
 }
 
 export async function loadSandboxHandle(file: string): Promise<SandboxHandle> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read sandbox handle ${file}: ${(error as Error).message}`);
-  }
-  return parseSandboxHandle(json, `sandbox handle ${file}`);
+  const read = await readJsonFile(file, sandboxHandleSchema);
+  if (read.ok) return read.data;
+  if (read.problem === 'invalid') throw new Error(`invalid sandbox handle ${file}: ${read.message}`);
+  throw new Error(`cannot read sandbox handle ${file}: ${read.message}`);
 }
 
 /** Reattaching needs the dirs a live sandbox keeps; their absence means it was destroyed (or never made). */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../util/json-file.js';
 
 export const PATCH_FILE_NAME = 'changes.patch';
 export const MANIFEST_FILE_NAME = 'manifest.json';
@@ -57,18 +58,11 @@ export async function loadExportedChanges(
 ): Promise<{ patchFile: string; manifestFile: string; manifest: SandboxManifest }> {
   const manifestFile = path.join(dir, MANIFEST_FILE_NAME);
   const patchFile = path.join(dir, PATCH_FILE_NAME);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(manifestFile, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read sandbox manifest ${manifestFile}: ${(error as Error).message}`);
-  }
-  const parsed = sandboxManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid sandbox manifest ${manifestFile}: ${issues.join('; ')}`);
-  }
-  const manifest = parsed.data;
+  const read = await readJsonFile(manifestFile, sandboxManifestSchema);
+  if (!read.ok && read.problem === 'invalid')
+    throw new Error(`invalid sandbox manifest ${manifestFile}: ${read.message}`);
+  if (!read.ok) throw new Error(`cannot read sandbox manifest ${manifestFile}: ${read.message}`);
+  const manifest = read.data;
   let size: number;
   try {
     size = (await stat(patchFile)).size;

@@ -38,5 +38,11 @@ describe('readJsonFile', () => {
       message:
         'name: Invalid input: expected string, received number; count: Invalid input: expected int, received number',
     });
+    await writeFile(wrong, '[1]');
+    expect(await readJsonFile(wrong, schema)).toEqual({
+      ok: false,
+      problem: 'invalid',
+      message: '(root): Invalid input: expected object, received array',
+    });
   });
 });

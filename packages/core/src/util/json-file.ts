@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 
-/** `path: message; …` — how every boundary reports what zod rejected. */
+/** `path: message; …` — how every boundary reports what zod rejected (`(root)` for the value itself). */
 export function zodIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
 export type JsonFileResult<T> =
