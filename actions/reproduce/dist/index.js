@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   vz: () => (/* reexport */ reproduce_runReproduce)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -54555,7 +54555,8 @@ async function exportSandboxChanges(sandbox, outDir) {
         await (0,promises_namespaceObject.mkdir)(outDir, { recursive: true });
         const patchFile = external_node_path_default().join(outDir, PATCH_FILE_NAME);
         const manifestFile = external_node_path_default().join(outDir, MANIFEST_FILE_NAME);
-        await (0,promises_namespaceObject.copyFile)(patchTmp, patchFile);
+        // The scratch copy is deleted below: move it (copy only across filesystems).
+        await (0,promises_namespaceObject.rename)(patchTmp, patchFile).catch(() => (0,promises_namespaceObject.copyFile)(patchTmp, patchFile));
         const manifest = sandboxManifestSchema.parse({
             version: 1,
             sandboxId: sandbox.id,
@@ -57163,7 +57164,178 @@ class TranscriptWriter {
     }
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./packages/core/src/clock/server.ts
+
+
+
+
+const MAX_BODY_BYTES = 16 * 1024;
+/** Caps memory if a confused tool opens runs in a loop. */
+const MAX_RUNS = 10_000;
+const finishedSchema = object({}).strict();
+/** Epoch milliseconds that never step backwards (the clock every budget and span is measured on). */
+function monotonicNow() {
+    return performance.timeOrigin + performance.now();
+}
+/** Length of the union of intervals clipped to [from, now]: overlapping runs count once. */
+function unionMs(intervals, from, now) {
+    const clipped = intervals
+        .map(({ start, end }) => [Math.max(start, from), Math.min(end ?? now, now)])
+        .filter(([start, end]) => end > start)
+        .sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let curStart = -Infinity;
+    let curEnd = -Infinity;
+    for (const [start, end] of clipped) {
+        if (start > curEnd) {
+            if (curEnd > curStart)
+                total += curEnd - curStart;
+            curStart = start;
+            curEnd = end;
+        }
+        else if (end > curEnd) {
+            curEnd = end;
+        }
+    }
+    if (curEnd > curStart)
+        total += curEnd - curStart;
+    return total;
+}
+function isLoopback(address) {
+    return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+/**
+ * The budget clock: simulator and validation runs started by the MCP tools are reported here so the
+ * agent's budget counts only its own thinking and editing time.
+ */
+async function startBudgetClock(options = {}) {
+    const now = options.now ?? monotonicNow;
+    const token = options.token ?? (0,external_node_crypto_.randomBytes)(24).toString('hex');
+    if (token.length < 16)
+        throw new Error('budget clock token must be at least 16 characters');
+    const expected = Buffer.from(`Bearer ${token}`);
+    const createdAt = now();
+    const runs = new Map();
+    let runsFinished = 0;
+    function authorised(req) {
+        const given = Buffer.from(req.headers.authorization ?? '');
+        return given.length === expected.length && (0,external_node_crypto_.timingSafeEqual)(given, expected);
+    }
+    function send(res, status, body) {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+    }
+    /** The body as text, or undefined past MAX_BODY_BYTES (the rest is drained so a 413 can be sent). */
+    function readBody(req) {
+        return new Promise((resolve) => {
+            const parts = [];
+            let size = 0;
+            req.on('data', (chunk) => {
+                size += chunk.length;
+                if (size <= MAX_BODY_BYTES)
+                    parts.push(chunk);
+            });
+            req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(parts).toString('utf8')));
+            req.on('error', () => resolve(undefined));
+        });
+    }
+    function parseJson(text) {
+        if (text.trim() === '')
+            return {};
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            return Symbol.for('invalid');
+        }
+    }
+    async function handle(req, res) {
+        if (!isLoopback(req.socket.remoteAddress))
+            return send(res, 403, { error: 'loopback only' });
+        if (!authorised(req))
+            return send(res, 401, { error: 'missing or wrong bearer token' });
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        if (req.method === 'GET' && path === '/status')
+            return send(res, 200, clock.status());
+        const match = /^\/runs\/([^/]+)\/(started|finished)$/.exec(path);
+        if (!match || req.method !== 'POST')
+            return send(res, 404, { error: 'no such route' });
+        const id = runIdSchema.safeParse(decodeURIComponent(match[1]));
+        if (!id.success)
+            return send(res, 400, { error: 'invalid run id' });
+        const text = await readBody(req);
+        if (text === undefined)
+            return send(res, 413, { error: 'body too large' });
+        const json = parseJson(text);
+        if (match[2] === 'started') {
+            const body = runStartedSchema.safeParse(json);
+            if (!body.success)
+                return send(res, 400, { error: 'invalid body', issues: body.error.issues.length });
+            if (runs.has(id.data))
+                return send(res, 200, { ok: true, duplicate: true });
+            if (runs.size >= MAX_RUNS)
+                return send(res, 429, { error: 'too many runs' });
+            runs.set(id.data, { ...body.data, start: now(), end: undefined });
+            return send(res, 200, { ok: true });
+        }
+        if (!finishedSchema.safeParse(json).success)
+            return send(res, 400, { error: 'invalid body' });
+        const run = runs.get(id.data);
+        if (!run)
+            return send(res, 404, { error: 'unknown run' });
+        if (run.end === undefined) {
+            run.end = now();
+            runsFinished++;
+        }
+        return send(res, 200, { ok: true });
+    }
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        handle(req, res).catch(() => {
+            if (!res.headersSent)
+                send(res, 500, { error: 'internal error' });
+            else
+                res.destroy();
+        });
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address();
+    const clock = {
+        url: `http://127.0.0.1:${port}`,
+        token,
+        now,
+        excludedMs: (at = now()) => unionMs([...runs.values()], createdAt, at),
+        activeRuns: () => [...runs.entries()]
+            .filter(([, run]) => run.end === undefined)
+            .map(([id, run]) => ({ id, kind: run.kind, label: run.label, startedAt: run.start })),
+        status(at = now()) {
+            const elapsedMs = at - createdAt;
+            const excludedMs = clock.excludedMs(at);
+            return {
+                elapsedMs,
+                excludedMs,
+                agentMs: elapsedMs - excludedMs,
+                budgetMs: options.budgetMs ?? 0,
+                openRuns: clock.activeRuns().length,
+                runsStarted: runs.size,
+                runsFinished,
+            };
+        },
+        close: () => new Promise((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+        }),
+    };
+    return clock;
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/agent/run-agent.ts
+
 
 
 
@@ -57176,7 +57348,7 @@ class TranscriptWriter {
 const DEFAULT_MAX_TURNS = 200;
 const DEFAULT_KILL_GRACE_MS = 10_000;
 function monotonicClock() {
-    return { now: () => performance.timeOrigin + performance.now(), excludedMs: () => 0 };
+    return { now: monotonicNow, excludedMs: () => 0 };
 }
 /** The CLI arguments (after the executable); the prompt goes to stdin. */
 function claudeArgs(options) {
@@ -57235,7 +57407,6 @@ async function runAgent(options) {
     const emit = (line) => {
         try {
             options.onSummary?.(line);
-            options.onLine?.(line);
         }
         catch {
             // A logging callback must not break the run.
@@ -57409,175 +57580,6 @@ function classify(state) {
 
 
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./packages/core/src/clock/server.ts
-
-
-
-
-const MAX_BODY_BYTES = 16 * 1024;
-/** Caps memory if a confused tool opens runs in a loop. */
-const MAX_RUNS = 10_000;
-const finishedSchema = object({}).strict();
-function monotonicNow() {
-    return performance.timeOrigin + performance.now();
-}
-/** Length of the union of intervals clipped to [from, now]: overlapping runs count once. */
-function unionMs(intervals, from, now) {
-    const clipped = intervals
-        .map(({ start, end }) => [Math.max(start, from), Math.min(end ?? now, now)])
-        .filter(([start, end]) => end > start)
-        .sort((a, b) => a[0] - b[0]);
-    let total = 0;
-    let curStart = -Infinity;
-    let curEnd = -Infinity;
-    for (const [start, end] of clipped) {
-        if (start > curEnd) {
-            if (curEnd > curStart)
-                total += curEnd - curStart;
-            curStart = start;
-            curEnd = end;
-        }
-        else if (end > curEnd) {
-            curEnd = end;
-        }
-    }
-    if (curEnd > curStart)
-        total += curEnd - curStart;
-    return total;
-}
-function isLoopback(address) {
-    return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-/**
- * The budget clock: simulator and validation runs started by the MCP tools are reported here so the
- * agent's budget counts only its own thinking and editing time.
- */
-async function startBudgetClock(options = {}) {
-    const now = options.now ?? monotonicNow;
-    const token = options.token ?? (0,external_node_crypto_.randomBytes)(24).toString('hex');
-    if (token.length < 16)
-        throw new Error('budget clock token must be at least 16 characters');
-    const expected = Buffer.from(`Bearer ${token}`);
-    const createdAt = now();
-    const runs = new Map();
-    let runsFinished = 0;
-    function authorised(req) {
-        const given = Buffer.from(req.headers.authorization ?? '');
-        return given.length === expected.length && (0,external_node_crypto_.timingSafeEqual)(given, expected);
-    }
-    function send(res, status, body) {
-        const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-    }
-    /** The body as text, or undefined past MAX_BODY_BYTES (the rest is drained so a 413 can be sent). */
-    function readBody(req) {
-        return new Promise((resolve) => {
-            const parts = [];
-            let size = 0;
-            req.on('data', (chunk) => {
-                size += chunk.length;
-                if (size <= MAX_BODY_BYTES)
-                    parts.push(chunk);
-            });
-            req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(parts).toString('utf8')));
-            req.on('error', () => resolve(undefined));
-        });
-    }
-    function parseJson(text) {
-        if (text.trim() === '')
-            return {};
-        try {
-            return JSON.parse(text);
-        }
-        catch {
-            return Symbol.for('invalid');
-        }
-    }
-    async function handle(req, res) {
-        if (!isLoopback(req.socket.remoteAddress))
-            return send(res, 403, { error: 'loopback only' });
-        if (!authorised(req))
-            return send(res, 401, { error: 'missing or wrong bearer token' });
-        const path = (req.url ?? '/').split('?')[0] ?? '/';
-        if (req.method === 'GET' && path === '/status')
-            return send(res, 200, clock.status());
-        const match = /^\/runs\/([^/]+)\/(started|finished)$/.exec(path);
-        if (!match || req.method !== 'POST')
-            return send(res, 404, { error: 'no such route' });
-        const id = runIdSchema.safeParse(decodeURIComponent(match[1]));
-        if (!id.success)
-            return send(res, 400, { error: 'invalid run id' });
-        const text = await readBody(req);
-        if (text === undefined)
-            return send(res, 413, { error: 'body too large' });
-        const json = parseJson(text);
-        if (match[2] === 'started') {
-            const body = runStartedSchema.safeParse(json);
-            if (!body.success)
-                return send(res, 400, { error: 'invalid body', issues: body.error.issues.length });
-            if (runs.has(id.data))
-                return send(res, 200, { ok: true, duplicate: true });
-            if (runs.size >= MAX_RUNS)
-                return send(res, 429, { error: 'too many runs' });
-            runs.set(id.data, { ...body.data, start: now(), end: undefined });
-            return send(res, 200, { ok: true });
-        }
-        if (!finishedSchema.safeParse(json).success)
-            return send(res, 400, { error: 'invalid body' });
-        const run = runs.get(id.data);
-        if (!run)
-            return send(res, 404, { error: 'unknown run' });
-        if (run.end === undefined) {
-            run.end = now();
-            runsFinished++;
-        }
-        return send(res, 200, { ok: true });
-    }
-    const server = (0,external_node_http_.createServer)((req, res) => {
-        handle(req, res).catch(() => {
-            if (!res.headersSent)
-                send(res, 500, { error: 'internal error' });
-            else
-                res.destroy();
-        });
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address();
-    const clock = {
-        url: `http://127.0.0.1:${port}`,
-        token,
-        now,
-        excludedMs: (at = now()) => unionMs([...runs.values()], createdAt, at),
-        activeRuns: () => [...runs.entries()]
-            .filter(([, run]) => run.end === undefined)
-            .map(([id, run]) => ({ id, kind: run.kind, label: run.label, startedAt: run.start })),
-        status(at = now()) {
-            const elapsedMs = at - createdAt;
-            const excludedMs = clock.excludedMs(at);
-            return {
-                elapsedMs,
-                excludedMs,
-                agentMs: elapsedMs - excludedMs,
-                budgetMs: options.budgetMs ?? 0,
-                openRuns: clock.activeRuns().length,
-                runsStarted: runs.size,
-                runsFinished,
-            };
-        },
-        close: () => new Promise((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-        }),
-    };
-    return clock;
-}
-
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./packages/core/src/prompts/render.ts
@@ -57739,7 +57741,7 @@ async function agent_phase_runAgentPhase(args) {
                 budgetMs: remaining,
                 clock,
                 transcriptFile: external_node_path_default().join(transcripts, `${args.promptName}-${attempt}.jsonl`),
-                onLine: (line) => job.reporter.log('info', line),
+                onSummary: (line) => job.reporter.log('info', line),
                 ...(job.signal ? { signal: job.signal } : {}),
             }));
             last = result;

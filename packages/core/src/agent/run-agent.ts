@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monotonicNow } from '../clock/server.js';
 import { TailBuffer } from '../util/run-command.js';
 import { buildAgentEnv } from './env.js';
 import { type McpServerSpec, writeMcpConfig } from './mcp-config.js';
@@ -56,8 +57,6 @@ export interface RunAgentOptions {
   onEvent?: (event: StreamEvent) => void;
   /** Compact human-readable lines. */
   onSummary?: (line: string) => void;
-  /** Same lines as onSummary (kept for callers written against that name). */
-  onLine?: (line: string) => void;
   /** Stops the agent like an exhausted budget (outcome `crashed`, reason "stopped by the caller"). */
   signal?: AbortSignal;
 }
@@ -90,7 +89,7 @@ const DEFAULT_MAX_TURNS = 200;
 const DEFAULT_KILL_GRACE_MS = 10_000;
 
 function monotonicClock(): AgentClock {
-  return { now: () => performance.timeOrigin + performance.now(), excludedMs: () => 0 };
+  return { now: monotonicNow, excludedMs: () => 0 };
 }
 
 /** The CLI arguments (after the executable); the prompt goes to stdin. */
@@ -159,7 +158,6 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const emit = (line: string) => {
     try {
       options.onSummary?.(line);
-      options.onLine?.(line);
     } catch {
       // A logging callback must not break the run.
     }

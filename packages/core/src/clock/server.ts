@@ -43,7 +43,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 const MAX_RUNS = 10_000;
 const finishedSchema = z.object({}).strict();
 
-function monotonicNow(): number {
+/** Epoch milliseconds that never step backwards (the clock every budget and span is measured on). */
+export function monotonicNow(): number {
   return performance.timeOrigin + performance.now();
 }
 

@@ -96,7 +96,7 @@ export async function runAgentPhase(args: {
           budgetMs: remaining,
           clock,
           transcriptFile: path.join(transcripts, `${args.promptName}-${attempt}.jsonl`),
-          onLine: (line) => job.reporter.log('info', line),
+          onSummary: (line) => job.reporter.log('info', line),
           ...(job.signal ? { signal: job.signal } : {}),
         }),
       );

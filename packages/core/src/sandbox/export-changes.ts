@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeExit } from '../util/run-command.js';
@@ -171,7 +171,8 @@ export async function exportSandboxChanges(sandbox: Sandbox, outDir: string): Pr
     await mkdir(outDir, { recursive: true });
     const patchFile = path.join(outDir, PATCH_FILE_NAME);
     const manifestFile = path.join(outDir, MANIFEST_FILE_NAME);
-    await copyFile(patchTmp, patchFile);
+    // The scratch copy is deleted below: move it (copy only across filesystems).
+    await rename(patchTmp, patchFile).catch(() => copyFile(patchTmp, patchFile));
     const manifest = sandboxManifestSchema.parse({
       version: 1,
       sandboxId: sandbox.id,
