@@ -54581,6 +54581,7 @@ async function exportSandboxChanges(sandbox, outDir) {
 ;// CONCATENATED MODULE: ./packages/core/src/sandbox/sandbox-base.ts
 
 
+
 /** What every backend shares: running through `wrap`, exporting through git inside, refusing use after destroy. */
 class SandboxBase {
     id;
@@ -54614,6 +54615,7 @@ class SandboxBase {
     wrap(argv, opts = {}) {
         if (this.destroyed)
             throw new Error(`sandbox ${this.id} was destroyed`);
+        assertArgv(argv);
         return this.wrapArgv(argv, opts);
     }
     async run(argv, opts = {}) {
@@ -54770,8 +54772,7 @@ class agentfs_AgentfsSandbox extends SandboxBase {
         await assertDirsExist(handle, [handle.scratchDir]);
         await ensureAllowedPathsExist(handle.agentfs.allowPaths, handle.agentfs.home);
         const spec = { ...handle.agentfs, agentfsPath, baseDir: base.dir };
-        const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-        return new agentfs_AgentfsSandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, spec);
+        return new agentfs_AgentfsSandbox(handle, spec);
     }
     handle() {
         const { agentfsPath, sessionId, home, allowPaths } = this.spec;
@@ -54878,14 +54879,12 @@ class overlay_OverlaySandbox extends SandboxBase {
         await assertBaseUsableAsLowerLayer(base, 'overlay');
         const { upper, work, merged } = handle.overlay;
         await assertDirsExist(handle, [upper, work, merged, handle.scratchDir]);
-        const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-        return new overlay_OverlaySandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, { ...handle.overlay });
+        return new overlay_OverlaySandbox(handle, { ...handle.overlay });
     }
     handle() {
         return { ...this.commonHandle(this.layers.lower), backend: 'overlay', overlay: { ...this.layers } };
     }
     wrapArgv(argv, opts) {
-        assertArgv(argv);
         return {
             argv: overlay_overlayArgv(this.layers, normalizeSubdir(opts.subdir), argv),
             cwd: this.rootDir,
@@ -54939,14 +54938,12 @@ class worktree_WorktreeSandbox extends SandboxBase {
         if (!list.includes(`worktree ${handle.repoDir}`)) {
             throw new Error(`cannot reopen worktree sandbox ${handle.id}: ${handle.repoDir} is not a worktree of ${base.dir}`);
         }
-        const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-        return new worktree_WorktreeSandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, base.dir);
+        return new worktree_WorktreeSandbox(handle, base.dir);
     }
     handle() {
         return { ...this.commonHandle(this.baseDir), backend: 'worktree' };
     }
     wrapArgv(argv, opts) {
-        assertArgv(argv);
         return {
             argv: [...argv],
             cwd: external_node_path_default().join(this.repoDir, normalizeSubdir(opts.subdir)),

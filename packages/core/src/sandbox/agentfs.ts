@@ -175,8 +175,7 @@ export class AgentfsSandbox extends SandboxBase {
     await assertDirsExist(handle, [handle.scratchDir]);
     await ensureAllowedPathsExist(handle.agentfs.allowPaths, handle.agentfs.home);
     const spec: AgentfsRunSpec = { ...handle.agentfs, agentfsPath, baseDir: base.dir };
-    const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-    return new AgentfsSandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, spec);
+    return new AgentfsSandbox(handle, spec);
   }
 
   handle(): AgentfsHandle {

@@ -6,7 +6,7 @@ import { trustAllDirectories } from './git.js';
 import { removeTree } from './remove-tree.js';
 import { SandboxBase, type SandboxPaths } from './sandbox-base.js';
 import type { WrapOptions, WrappedCommand } from './types.js';
-import { assertArgv, assertOverlaySafePath, normalizeSubdir } from './validate.js';
+import { assertOverlaySafePath, normalizeSubdir } from './validate.js';
 
 export interface OverlayLayers {
   lower: string;
@@ -110,11 +110,7 @@ export class OverlaySandbox extends SandboxBase {
     await assertBaseUsableAsLowerLayer(base, 'overlay');
     const { upper, work, merged } = handle.overlay;
     await assertDirsExist(handle, [upper, work, merged, handle.scratchDir]);
-    const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-    return new OverlaySandbox(
-      { id, baseSha, rootDir, repoDir, scratchDir, createdAt },
-      { ...handle.overlay },
-    );
+    return new OverlaySandbox(handle, { ...handle.overlay });
   }
 
   handle(): OverlayHandle {
@@ -122,7 +118,6 @@ export class OverlaySandbox extends SandboxBase {
   }
 
   protected wrapArgv(argv: readonly string[], opts: WrapOptions): WrappedCommand {
-    assertArgv(argv);
     return {
       argv: overlayArgv(this.layers, normalizeSubdir(opts.subdir), argv),
       cwd: this.rootDir,

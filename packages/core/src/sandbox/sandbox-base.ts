@@ -1,4 +1,5 @@
 import { runCommand, type RunCommandResult } from '../util/run-command.js';
+import { assertArgv } from './validate.js';
 import { exportSandboxChanges } from './export-changes.js';
 import type { SandboxHandle } from './handle.js';
 import type {
@@ -62,6 +63,7 @@ export abstract class SandboxBase implements Sandbox {
 
   wrap(argv: readonly string[], opts: WrapOptions = {}): WrappedCommand {
     if (this.destroyed) throw new Error(`sandbox ${this.id} was destroyed`);
+    assertArgv(argv);
     return this.wrapArgv(argv, opts);
   }
 

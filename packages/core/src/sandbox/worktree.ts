@@ -6,7 +6,7 @@ import { hostGit } from './git.js';
 import { removeTree } from './remove-tree.js';
 import { SandboxBase, type SandboxPaths } from './sandbox-base.js';
 import type { WrapOptions, WrappedCommand } from './types.js';
-import { assertArgv, normalizeSubdir } from './validate.js';
+import { normalizeSubdir } from './validate.js';
 
 export const WORKTREE_NO_ISOLATION =
   'the worktree backend provides NO isolation: commands run unconfined and can write anywhere, including the base repository';
@@ -47,8 +47,7 @@ export class WorktreeSandbox extends SandboxBase {
         `cannot reopen worktree sandbox ${handle.id}: ${handle.repoDir} is not a worktree of ${base.dir}`,
       );
     }
-    const { id, baseSha, rootDir, repoDir, scratchDir, createdAt } = handle;
-    return new WorktreeSandbox({ id, baseSha, rootDir, repoDir, scratchDir, createdAt }, base.dir);
+    return new WorktreeSandbox(handle, base.dir);
   }
 
   handle(): WorktreeHandle {
@@ -56,7 +55,6 @@ export class WorktreeSandbox extends SandboxBase {
   }
 
   protected wrapArgv(argv: readonly string[], opts: WrapOptions): WrappedCommand {
-    assertArgv(argv);
     return {
       argv: [...argv],
       cwd: path.join(this.repoDir, normalizeSubdir(opts.subdir)),
