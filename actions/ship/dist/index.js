@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yCP: () => (/* reexport */ ship_runShip)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -55647,7 +55647,8 @@ class RegressionFormatError extends (/* unused pure expression or super */ null 
 function fail(message) {
     throw new RegressionFormatError(message);
 }
-function dir(path) {
+/** A repo-relative path in the form `git ls-files` prints: `/`-separated, no leading `./`, no trailing `/`. */
+function detect_format_cleanRepoPath(path) {
     return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
 }
 /** A `.sqltest` runner: Turso's runner crate (`testing/sqltest`, earlier `testing/runner`, `turso-test-runner`). */
@@ -55658,9 +55659,9 @@ const RUNNER_FILES = (/* unused pure expression or super */ null && ([/(^|\/)(sq
  * `tclTestDir`. An explicit format is honoured only if the tree can run it; otherwise `RegressionFormatError`.
  */
 function detect_format_detectRegressionFormat(input) {
-    const files = input.files.map(dir);
-    const sqltestDir = dir(input.target.sqltestDir);
-    const tester = posix.join(dir(input.target.tclTestDir), 'tester.tcl');
+    const files = input.files.map(detect_format_cleanRepoPath);
+    const sqltestDir = detect_format_cleanRepoPath(input.target.sqltestDir);
+    const tester = posix.join(detect_format_cleanRepoPath(input.target.tclTestDir), 'tester.tcl');
     const corpora = files.filter((f) => f.endsWith('.sqltest'));
     const inDir = corpora.filter((f) => f.startsWith(`${sqltestDir}/`));
     const runner = files.find((f) => RUNNER_FILES.some((re) => re.test(f)));
@@ -55785,14 +55786,12 @@ function sqltest_renderSqlTest(input) {
 
 
 
+
 /** The test name cannot be used as a file name, or the SQL cannot be carried safely. */
 class RegressionFileError extends (/* unused pure expression or super */ null && (Error)) {
     name = 'RegressionFileError';
 }
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-function cleanDir(dir) {
-    return dir.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
-}
 /**
  * The regression test file for a panic, in the chosen format, with its path and file mode. A `.sqltest` the
  * DSL cannot represent exactly (see `renderSqlTest`) becomes a TCL test, with `fallbackReason` saying why;
@@ -55812,7 +55811,7 @@ function file_regressionTestFile(input) {
         return {
             format: 'tcl',
             ...(fallbackReason === undefined ? {} : { fallbackReason }),
-            relativePath: posix.join(cleanDir(input.target.tclTestDir), fileName),
+            relativePath: posix.join(cleanRepoPath(input.target.tclTestDir), fileName),
             fileName,
             content: renderTclTest({
                 testName,
@@ -55832,7 +55831,7 @@ function file_regressionTestFile(input) {
     const fileName = `${testName}.sqltest`;
     return {
         format: 'sqltest',
-        relativePath: posix.join(cleanDir(input.target.sqltestDir), fileName),
+        relativePath: posix.join(cleanRepoPath(input.target.sqltestDir), fileName),
         fileName,
         content: rendered.content,
         mode: 0o644,
@@ -57316,7 +57315,7 @@ function render_fenced(text, info = '') {
 }
 /** `prompts/` at the repository root (next to the packages when running from source). */
 const PROMPTS_DIR = external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', '..', '..', '..', 'prompts');
-async function loadPromptTemplate(name, dir = PROMPTS_DIR) {
+async function render_loadPromptTemplate(name, dir = PROMPTS_DIR) {
     return readFile(path.join(dir, `${name}.md`), 'utf8');
 }
 
@@ -57400,7 +57399,7 @@ async function startClock(job, log) {
 async function agent_phase_runAgentPhase(args) {
     const { job, sandbox, log } = args;
     const agentConfig = job.config.agent;
-    const template = await readFile(path.join(job.homeDir, 'prompts', `${args.promptName}.md`), 'utf8');
+    const template = await loadPromptTemplate(args.promptName, path.join(job.homeDir, 'prompts'));
     const transcripts = path.join(job.artifactDir, 'transcripts');
     await mkdir(transcripts, { recursive: true });
     const clock = await startClock(job, log);
@@ -63434,19 +63433,6 @@ function cleanText(text) {
 function oneLine(text) {
     return cleanText(text).replace(/\s+/g, ' ').trim();
 }
-/** Keeps whole graphemes up to `maxCodePoints` code points, never splitting a multibyte character. */
-function takeGraphemes(text, maxCodePoints) {
-    let out = '';
-    let used = 0;
-    for (const g of graphemes(text)) {
-        const n = text_codePointLength(g);
-        if (used + n > maxCodePoints)
-            break;
-        out += g;
-        used += n;
-    }
-    return out;
-}
 /** Keeps whole graphemes from the end, up to `maxCodePoints` code points. */
 function takeLastGraphemes(text, maxCodePoints) {
     const parts = graphemes(text);
@@ -63555,16 +63541,14 @@ function commitMessage(input) {
 
 ;// CONCATENATED MODULE: ./packages/core/src/ship/markdown.ts
 
+
 /**
  * Markdown that renders data literally on GitHub: no HTML, no formatting, no @mentions that would
  * notify people, no fences that data could close early.
  */
 /** A fenced code block whose fence is longer than any backtick run in the content. */
 function codeBlock(content, info = '') {
-    const text = cleanText(content).replace(/\n+$/, '');
-    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${info}\n${text}\n${fence}`;
+    return render_fenced(cleanText(content).replace(/\n+$/, ''), info);
 }
 // ASCII punctuation CommonMark lets us backslash-escape; escaping all of it turns every markdown and
 // autolink construct into plain text. `@` is handled separately (escaping does not stop mentions).
@@ -63575,8 +63559,7 @@ function neutraliseMentions(text) {
 }
 /** One line of inline text (table cells, list items): literal, single line. */
 function inline(text) {
-    const flat = cleanText(text).replace(/\s+/g, ' ').trim();
-    return neutraliseMentions(flat.replace(PUNCTUATION, (c) => `\\${c}`));
+    return neutraliseMentions(oneLine(text).replace(PUNCTUATION, (c) => `\\${c}`));
 }
 /**
  * Multi-line prose from data, rendered literally: each line escaped, line breaks kept as hard breaks,

@@ -31434,18 +31434,12 @@ async function guarded(fn) {
 
 ;// CONCATENATED MODULE: ./packages/mcp-tools/src/schemas.ts
 
+
 /**
- * A u64 simulator seed; accepts what core's `seedSchema` accepts. JSON numbers past 2^53 lose digits,
- * so those must come as decimal strings. (The range check guards BigInt: zod runs refinements even
- * after the pattern failed.)
+ * A u64 simulator seed, as core's `seedSchema` takes it: JSON numbers past 2^53 lose digits, so those
+ * must come as decimal strings.
  */
-const seedInput = union([
-    schemas_number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    schemas_string()
-        .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a decimal u64')
-        .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'must fit in u64'),
-])
-    .describe('Simulator seed, an unsigned 64-bit integer. Pass values above 9007199254740991 as a decimal string.');
+const seedInput = seedSchema.describe('Simulator seed, an unsigned 64-bit integer. Pass values above 9007199254740991 as a decimal string.');
 /** Longest free text the describe tools take (the context file ends up in a PR body). */
 const MAX_TEXT = 20_000;
 function textInput(description) {

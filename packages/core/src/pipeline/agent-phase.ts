@@ -1,8 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runAgent, type AgentResult } from '../agent/index.js';
 import { startBudgetClock, type BudgetClock } from '../clock/server.js';
-import { renderPrompt } from '../prompts/index.js';
+import { loadPromptTemplate, renderPrompt, type PromptName } from '../prompts/index.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { toolsEnv, type ToolsSettings } from '../tools-env.js';
 import type { PhaseReport } from './artifact.js';
@@ -44,7 +44,7 @@ export async function runAgentPhase(args: {
   job: PanicJob;
   sandbox: Sandbox;
   phase: 'reproducing' | 'fixing';
-  promptName: 'reproducer' | 'fixer';
+  promptName: PromptName;
   vars: Record<string, string>;
   budgetMs: number;
   tools: Omit<ToolsSettings, 'clock'>;
@@ -53,7 +53,7 @@ export async function runAgentPhase(args: {
 }): Promise<AgentPhaseResult> {
   const { job, sandbox, log } = args;
   const agentConfig = job.config.agent;
-  const template = await readFile(path.join(job.homeDir, 'prompts', `${args.promptName}.md`), 'utf8');
+  const template = await loadPromptTemplate(args.promptName, path.join(job.homeDir, 'prompts'));
   const transcripts = path.join(job.artifactDir, 'transcripts');
   await mkdir(transcripts, { recursive: true });
   const clock = await startClock(job, log);

@@ -29,7 +29,8 @@ function fail(message: string): never {
   throw new RegressionFormatError(message);
 }
 
-function dir(path: string): string {
+/** A repo-relative path in the form `git ls-files` prints: `/`-separated, no leading `./`, no trailing `/`. */
+export function cleanRepoPath(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
@@ -42,9 +43,9 @@ const RUNNER_FILES = [/(^|\/)(sqltest|runner|turso-test-runner)\/Cargo\.toml$/];
  * `tclTestDir`. An explicit format is honoured only if the tree can run it; otherwise `RegressionFormatError`.
  */
 export function detectRegressionFormat(input: DetectFormatInput): DetectedFormat {
-  const files = input.files.map(dir);
-  const sqltestDir = dir(input.target.sqltestDir);
-  const tester = posix.join(dir(input.target.tclTestDir), 'tester.tcl');
+  const files = input.files.map(cleanRepoPath);
+  const sqltestDir = cleanRepoPath(input.target.sqltestDir);
+  const tester = posix.join(cleanRepoPath(input.target.tclTestDir), 'tester.tcl');
 
   const corpora = files.filter((f) => f.endsWith('.sqltest'));
   const inDir = corpora.filter((f) => f.startsWith(`${sqltestDir}/`));

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 
-import type { RegressionFormat } from './detect-format.js';
+import { cleanRepoPath, type RegressionFormat } from './detect-format.js';
 import { renderSqlTest } from './sqltest.js';
 import { renderTclTest, tclExecHazard, type ExpectedForm } from './tcl.js';
 
@@ -35,10 +35,6 @@ export class RegressionFileError extends Error {
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
-function cleanDir(dir: string): string {
-  return dir.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
-}
-
 /**
  * The regression test file for a panic, in the chosen format, with its path and file mode. A `.sqltest` the
  * DSL cannot represent exactly (see `renderSqlTest`) becomes a TCL test, with `fallbackReason` saying why;
@@ -57,7 +53,7 @@ export function regressionTestFile(input: RegressionFileInput): RegressionFile {
     return {
       format: 'tcl',
       ...(fallbackReason === undefined ? {} : { fallbackReason }),
-      relativePath: posix.join(cleanDir(input.target.tclTestDir), fileName),
+      relativePath: posix.join(cleanRepoPath(input.target.tclTestDir), fileName),
       fileName,
       content: renderTclTest({
         testName,
@@ -75,7 +71,7 @@ export function regressionTestFile(input: RegressionFileInput): RegressionFile {
   const fileName = `${testName}.sqltest`;
   return {
     format: 'sqltest',
-    relativePath: posix.join(cleanDir(input.target.sqltestDir), fileName),
+    relativePath: posix.join(cleanRepoPath(input.target.sqltestDir), fileName),
     fileName,
     content: rendered.content,
     mode: 0o644,

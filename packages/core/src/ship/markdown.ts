@@ -1,4 +1,5 @@
-import { cleanText } from './text.js';
+import { fenced } from '../prompts/render.js';
+import { cleanText, oneLine } from './text.js';
 
 /**
  * Markdown that renders data literally on GitHub: no HTML, no formatting, no @mentions that would
@@ -7,10 +8,7 @@ import { cleanText } from './text.js';
 
 /** A fenced code block whose fence is longer than any backtick run in the content. */
 export function codeBlock(content: string, info = ''): string {
-  const text = cleanText(content).replace(/\n+$/, '');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}${info}\n${text}\n${fence}`;
+  return fenced(cleanText(content).replace(/\n+$/, ''), info);
 }
 
 // ASCII punctuation CommonMark lets us backslash-escape; escaping all of it turns every markdown and
@@ -24,8 +22,7 @@ function neutraliseMentions(text: string): string {
 
 /** One line of inline text (table cells, list items): literal, single line. */
 export function inline(text: string): string {
-  const flat = cleanText(text).replace(/\s+/g, ' ').trim();
-  return neutraliseMentions(flat.replace(PUNCTUATION, (c) => `\\${c}`));
+  return neutraliseMentions(oneLine(text).replace(PUNCTUATION, (c) => `\\${c}`));
 }
 
 /**

@@ -32,19 +32,6 @@ export function oneLine(text: string): string {
   return cleanText(text).replace(/\s+/g, ' ').trim();
 }
 
-/** Keeps whole graphemes up to `maxCodePoints` code points, never splitting a multibyte character. */
-export function takeGraphemes(text: string, maxCodePoints: number): string {
-  let out = '';
-  let used = 0;
-  for (const g of graphemes(text)) {
-    const n = codePointLength(g);
-    if (used + n > maxCodePoints) break;
-    out += g;
-    used += n;
-  }
-  return out;
-}
-
 /** Keeps whole graphemes from the end, up to `maxCodePoints` code points. */
 export function takeLastGraphemes(text: string, maxCodePoints: number): string {
   const parts = graphemes(text);
