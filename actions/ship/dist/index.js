@@ -57392,14 +57392,34 @@ async function startClock(job, log) {
         return startBudgetClock({ port: 0 });
     }
 }
+/** Which prompt and which budget each agent phase runs with. */
+const PHASE_AGENTS = {
+    reproducing: { promptName: 'reproducer', budget: 'reproducerTimeoutMs' },
+    fixing: { promptName: 'fixer', budget: 'fixerTimeoutMs' },
+};
 /**
  * Runs one agent phase: up to `phaseAttempts` agent runs sharing one budget, each followed by the
- * action's own verification of what the agent claims. A retry gets the verification's reason.
+ * action's own verification of what the agent claims. A retry gets the verification's reason. The
+ * phase's metrics are recorded on the panic's row whichever way it ends (unless it throws).
  */
 async function agent_phase_runAgentPhase(args) {
+    const result = await runAttempts(args);
+    await args.job.store.recordPhase(args.job.location, args.phase, {
+        duration_ms: result.report.durationMs,
+        agent_ms: result.report.agentMs,
+        excluded_ms: result.report.excludedMs,
+        turns: result.report.turns,
+        cost_usd: result.report.costUsd,
+        outcome: result.report.outcome,
+    });
+    return result;
+}
+async function runAttempts(args) {
     const { job, sandbox, log } = args;
+    const { promptName } = PHASE_AGENTS[args.phase];
+    const budgetMs = job.config[PHASE_AGENTS[args.phase].budget];
     const agentConfig = job.config.agent;
-    const template = await loadPromptTemplate(args.promptName, path.join(job.homeDir, 'prompts'));
+    const template = await loadPromptTemplate(promptName, path.join(job.homeDir, 'prompts'));
     const transcripts = path.join(job.artifactDir, 'transcripts');
     await mkdir(transcripts, { recursive: true });
     const clock = await startClock(job, log);
@@ -57410,7 +57430,7 @@ async function agent_phase_runAgentPhase(args) {
     let last;
     try {
         for (let attempt = 1; attempt <= agentConfig.phaseAttempts; attempt++) {
-            const remaining = args.budgetMs - totals.agentMs;
+            const remaining = budgetMs - totals.agentMs;
             if (remaining <= 1_000) {
                 feedback ??= 'the agent budget is used up';
                 break;
@@ -57420,9 +57440,9 @@ async function agent_phase_runAgentPhase(args) {
             if (feedback) {
                 prompt += `\n\n## Your previous attempt was not accepted\n\nThe pipeline checked your result itself and found:\n\n${feedback}\n\nContinue from the current state of the repository and fix that.\n`;
             }
-            log.info(`${args.promptName} agent, attempt ${attempt}/${agentConfig.phaseAttempts}, budget ${Math.round(remaining / 1000)} s`);
+            log.info(`${promptName} agent, attempt ${attempt}/${agentConfig.phaseAttempts}, budget ${Math.round(remaining / 1000)} s`);
             const settings = { ...args.tools, clock: { url: clock.url, token: clock.token } };
-            const result = await job.reporter.group(`${args.promptName} agent (attempt ${attempt})`, () => runAgent({
+            const result = await job.reporter.group(`${promptName} agent (attempt ${attempt})`, () => runAgent({
                 wrap: (argv, opts) => sandbox.wrap(argv, opts),
                 claudePath: agentConfig.claudePath,
                 ...(agentConfig.model ? { model: agentConfig.model } : {}),
@@ -57438,7 +57458,7 @@ async function agent_phase_runAgentPhase(args) {
                 mcpConfigDir: sandbox.scratchDir,
                 budgetMs: remaining,
                 clock,
-                transcriptFile: path.join(transcripts, `${args.promptName}-${attempt}.jsonl`),
+                transcriptFile: path.join(transcripts, `${promptName}-${attempt}.jsonl`),
                 onSummary: (line) => job.reporter.log('info', line),
                 ...(job.signal ? { signal: job.signal } : {}),
             }));
@@ -57447,14 +57467,14 @@ async function agent_phase_runAgentPhase(args) {
             totals.excludedMs += result.excludedMs;
             totals.turns += result.numTurns ?? 0;
             totals.costUsd += result.costUsd ?? 0;
-            log.info(`${args.promptName} agent finished: ${result.outcome}, ${result.numTurns ?? '?'} turns, $${(result.costUsd ?? 0).toFixed(4)}, ` +
+            log.info(`${promptName} agent finished: ${result.outcome}, ${result.numTurns ?? '?'} turns, $${(result.costUsd ?? 0).toFixed(4)}, ` +
                 `${Math.round(result.budgetUsedMs / 1000)} s of budget (${Math.round(result.excludedMs / 1000)} s simulator time excluded)`, { outcome: result.outcome, turns: result.numTurns, cost_usd: result.costUsd });
             if (job.signal?.aborted) {
                 feedback = 'the run was stopped';
                 break;
             }
             if (result.outcome === 'budget_exceeded') {
-                feedback = `the agent used its whole budget (${Math.round(args.budgetMs / 60_000)} min) without a verified result`;
+                feedback = `the agent used its whole budget (${Math.round(budgetMs / 60_000)} min) without a verified result`;
                 break;
             }
             // Whatever the agent says (even "success"), only the action's own check counts.
@@ -57924,9 +57944,7 @@ async function reproduce_runReproduce(job) {
             job: phaseJob,
             sandbox,
             phase: 'reproducing',
-            promptName: 'reproducer',
             vars: reproduce_promptVars(job, sandbox, row, test),
-            budgetMs: job.config.reproducerTimeoutMs,
             tools: reproduce_toolsSettings(job, sandbox, row, test),
             log,
             verify: async (attempt) => {
@@ -57951,14 +57969,6 @@ async function reproduce_runReproduce(job) {
                 }
                 return verdict;
             },
-        });
-        await job.store.recordPhase(job.location, 'reproducing', {
-            duration_ms: result.report.durationMs,
-            agent_ms: result.report.agentMs,
-            excluded_ms: result.report.excludedMs,
-            turns: result.report.turns,
-            cost_usd: result.report.costUsd,
-            outcome: result.report.outcome,
         });
         if (!result.ok || verifiedSeed === undefined)
             throw new PhaseFailure(`the reproducer did not produce a verified failing seed: ${result.reason ?? 'unknown'}`);
@@ -58089,7 +58099,6 @@ async function fix_runFix(job) {
             job: phaseJob,
             sandbox,
             phase: 'fixing',
-            promptName: 'fixer',
             vars: promptVars(job, sandbox, row, test, {
                 failingSeed: String(handoff.failing_seed),
                 ...(startContext.why_simulator_missed
@@ -58097,7 +58106,6 @@ async function fix_runFix(job) {
                     : {}),
                 ...(startContext.simulator_changes ? { simulatorChanges: startContext.simulator_changes } : {}),
             }),
-            budgetMs: job.config.fixerTimeoutMs,
             tools: toolsSettings(job, sandbox, row, test),
             log,
             verify: async (attempt) => {
@@ -58136,14 +58144,6 @@ async function fix_runFix(job) {
                     feedback: `validation failed at ${run.failedStep ?? '?'}: ${failed?.summary ?? ''}\n${tail.slice(-3000)}`,
                 };
             },
-        });
-        await job.store.recordPhase(job.location, 'fixing', {
-            duration_ms: result.report.durationMs,
-            agent_ms: result.report.agentMs,
-            excluded_ms: result.report.excludedMs,
-            turns: result.report.turns,
-            cost_usd: result.report.costUsd,
-            outcome: result.report.outcome,
         });
         await writeFile(path.join(job.artifactDir, ARTIFACT_FILES.validation), `${JSON.stringify(validation, null, 2)}\n`);
         if (!result.ok)

@@ -36,24 +36,46 @@ async function startClock(job: PanicJob, log: PhaseLog): Promise<BudgetClock> {
   }
 }
 
-/**
- * Runs one agent phase: up to `phaseAttempts` agent runs sharing one budget, each followed by the
- * action's own verification of what the agent claims. A retry gets the verification's reason.
- */
-export async function runAgentPhase(args: {
+/** Which prompt and which budget each agent phase runs with. */
+const PHASE_AGENTS = {
+  reproducing: { promptName: 'reproducer', budget: 'reproducerTimeoutMs' },
+  fixing: { promptName: 'fixer', budget: 'fixerTimeoutMs' },
+} as const satisfies Record<string, { promptName: PromptName; budget: keyof PanicJob['config'] }>;
+
+export interface AgentPhaseArgs {
   job: PanicJob;
   sandbox: Sandbox;
-  phase: 'reproducing' | 'fixing';
-  promptName: PromptName;
+  phase: keyof typeof PHASE_AGENTS;
   vars: Record<string, string>;
-  budgetMs: number;
   tools: Omit<ToolsSettings, 'clock'>;
   log: PhaseLog;
   verify: (attempt: number) => Promise<Verdict>;
-}): Promise<AgentPhaseResult> {
+}
+
+/**
+ * Runs one agent phase: up to `phaseAttempts` agent runs sharing one budget, each followed by the
+ * action's own verification of what the agent claims. A retry gets the verification's reason. The
+ * phase's metrics are recorded on the panic's row whichever way it ends (unless it throws).
+ */
+export async function runAgentPhase(args: AgentPhaseArgs): Promise<AgentPhaseResult> {
+  const result = await runAttempts(args);
+  await args.job.store.recordPhase(args.job.location, args.phase, {
+    duration_ms: result.report.durationMs,
+    agent_ms: result.report.agentMs,
+    excluded_ms: result.report.excludedMs,
+    turns: result.report.turns,
+    cost_usd: result.report.costUsd,
+    outcome: result.report.outcome,
+  });
+  return result;
+}
+
+async function runAttempts(args: AgentPhaseArgs): Promise<AgentPhaseResult> {
   const { job, sandbox, log } = args;
+  const { promptName } = PHASE_AGENTS[args.phase];
+  const budgetMs = job.config[PHASE_AGENTS[args.phase].budget];
   const agentConfig = job.config.agent;
-  const template = await loadPromptTemplate(args.promptName, path.join(job.homeDir, 'prompts'));
+  const template = await loadPromptTemplate(promptName, path.join(job.homeDir, 'prompts'));
   const transcripts = path.join(job.artifactDir, 'transcripts');
   await mkdir(transcripts, { recursive: true });
   const clock = await startClock(job, log);
@@ -64,7 +86,7 @@ export async function runAgentPhase(args: {
   let last: AgentResult | undefined;
   try {
     for (let attempt = 1; attempt <= agentConfig.phaseAttempts; attempt++) {
-      const remaining = args.budgetMs - totals.agentMs;
+      const remaining = budgetMs - totals.agentMs;
       if (remaining <= 1_000) {
         feedback ??= 'the agent budget is used up';
         break;
@@ -75,10 +97,10 @@ export async function runAgentPhase(args: {
         prompt += `\n\n## Your previous attempt was not accepted\n\nThe pipeline checked your result itself and found:\n\n${feedback}\n\nContinue from the current state of the repository and fix that.\n`;
       }
       log.info(
-        `${args.promptName} agent, attempt ${attempt}/${agentConfig.phaseAttempts}, budget ${Math.round(remaining / 1000)} s`,
+        `${promptName} agent, attempt ${attempt}/${agentConfig.phaseAttempts}, budget ${Math.round(remaining / 1000)} s`,
       );
       const settings: ToolsSettings = { ...args.tools, clock: { url: clock.url, token: clock.token } };
-      const result = await job.reporter.group(`${args.promptName} agent (attempt ${attempt})`, () =>
+      const result = await job.reporter.group(`${promptName} agent (attempt ${attempt})`, () =>
         runAgent({
           wrap: (argv, opts) => sandbox.wrap(argv, opts),
           claudePath: agentConfig.claudePath,
@@ -95,7 +117,7 @@ export async function runAgentPhase(args: {
           mcpConfigDir: sandbox.scratchDir,
           budgetMs: remaining,
           clock,
-          transcriptFile: path.join(transcripts, `${args.promptName}-${attempt}.jsonl`),
+          transcriptFile: path.join(transcripts, `${promptName}-${attempt}.jsonl`),
           onSummary: (line) => job.reporter.log('info', line),
           ...(job.signal ? { signal: job.signal } : {}),
         }),
@@ -106,7 +128,7 @@ export async function runAgentPhase(args: {
       totals.turns += result.numTurns ?? 0;
       totals.costUsd += result.costUsd ?? 0;
       log.info(
-        `${args.promptName} agent finished: ${result.outcome}, ${result.numTurns ?? '?'} turns, $${(result.costUsd ?? 0).toFixed(4)}, ` +
+        `${promptName} agent finished: ${result.outcome}, ${result.numTurns ?? '?'} turns, $${(result.costUsd ?? 0).toFixed(4)}, ` +
           `${Math.round(result.budgetUsedMs / 1000)} s of budget (${Math.round(result.excludedMs / 1000)} s simulator time excluded)`,
         { outcome: result.outcome, turns: result.numTurns, cost_usd: result.costUsd },
       );
@@ -115,7 +137,7 @@ export async function runAgentPhase(args: {
         break;
       }
       if (result.outcome === 'budget_exceeded') {
-        feedback = `the agent used its whole budget (${Math.round(args.budgetMs / 60_000)} min) without a verified result`;
+        feedback = `the agent used its whole budget (${Math.round(budgetMs / 60_000)} min) without a verified result`;
         break;
       }
       // Whatever the agent says (even "success"), only the action's own check counts.

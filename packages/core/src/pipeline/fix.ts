@@ -64,7 +64,6 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
       job: phaseJob,
       sandbox,
       phase: 'fixing',
-      promptName: 'fixer',
       vars: promptVars(job, sandbox, row, test, {
         failingSeed: String(handoff.failing_seed),
         ...(startContext.why_simulator_missed
@@ -72,7 +71,6 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
           : {}),
         ...(startContext.simulator_changes ? { simulatorChanges: startContext.simulator_changes } : {}),
       }),
-      budgetMs: job.config.fixerTimeoutMs,
       tools: toolsSettings(job, sandbox, row, test),
       log,
       verify: async (attempt) => {
@@ -112,14 +110,6 @@ export async function runFix(job: PanicJob): Promise<PhaseOutcome> {
           feedback: `validation failed at ${run.failedStep ?? '?'}: ${failed?.summary ?? ''}\n${tail.slice(-3000)}`,
         };
       },
-    });
-    await job.store.recordPhase(job.location, 'fixing', {
-      duration_ms: result.report.durationMs,
-      agent_ms: result.report.agentMs,
-      excluded_ms: result.report.excludedMs,
-      turns: result.report.turns,
-      cost_usd: result.report.costUsd,
-      outcome: result.report.outcome,
     });
     await writeFile(
       path.join(job.artifactDir, ARTIFACT_FILES.validation),

@@ -161,9 +161,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
       job: phaseJob,
       sandbox,
       phase: 'reproducing',
-      promptName: 'reproducer',
       vars: promptVars(job, sandbox, row, test),
-      budgetMs: job.config.reproducerTimeoutMs,
       tools: toolsSettings(job, sandbox, row, test),
       log,
       verify: async (attempt) => {
@@ -196,14 +194,6 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
         }
         return verdict;
       },
-    });
-    await job.store.recordPhase(job.location, 'reproducing', {
-      duration_ms: result.report.durationMs,
-      agent_ms: result.report.agentMs,
-      excluded_ms: result.report.excludedMs,
-      turns: result.report.turns,
-      cost_usd: result.report.costUsd,
-      outcome: result.report.outcome,
     });
     if (!result.ok || verifiedSeed === undefined)
       throw new PhaseFailure(
