@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Br5: () => (/* reexport */ runPanicAction)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -55375,7 +55375,10 @@ class job_NotOurTurn extends Error {
 }
 /** Reads the row and checks this run holds its claim in one of the expected statuses. */
 async function job_ourRow(job, statuses) {
-    const row = await job.store.require(job.location);
+    return job_assertOurRow(job, await job.store.require(job.location), statuses);
+}
+/** `ourRow` for a row already read. */
+function job_assertOurRow(job, row, statuses) {
     if (!statuses.includes(row.status)) {
         throw new job_NotOurTurn(`${job.location} is ${row.status}, not ${statuses.join(' or ')}`);
     }
@@ -55569,13 +55572,21 @@ function buildAgentEnv(source, extra = {}) {
 
 
 
+/** The panic context file the agents' tools read and write (outside the repository). */
+function sandbox_io_contextFile(sandbox) {
+    return external_node_path_default().join(sandbox.scratchDir, 'panic_context.json');
+}
+/** Where tool and verification runs keep their full output. */
+function sandbox_io_toolOutputDir(sandbox) {
+    return external_node_path_default().join(sandbox.scratchDir, 'tool-output');
+}
 /** Model credentials are the agent's alone; the target's own commands never need them. */
 const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
 /**
  * The environment the target's build, tests and simulator run with: the runner's, minus what no
  * sandboxed process may see (the agents' deny-list) and minus the model credentials.
  */
-function sandbox_io_targetEnv(env = process.env) {
+function targetEnv(env = process.env) {
     return Object.fromEntries(Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)));
 }
 /**
@@ -55593,7 +55604,7 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
     const staged = path.join(incoming, randomUUID());
     await writeFile(staged, content);
     const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     if (result.exitCode !== 0)
@@ -55606,7 +55617,7 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
  */
 async function resolveInsideRepo(sandbox, relativePath) {
     const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     const [root, resolved] = result.stdoutTail.split('\0');
@@ -55621,7 +55632,7 @@ async function readFromSandbox(sandbox, relativePath) {
     const staged = external_node_path_default().join(sandbox.scratchDir, 'incoming', (0,external_node_crypto_.randomUUID)());
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(staged), { recursive: true });
     const result = await sandbox.run(['cp', '--', relativePath, staged], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     if (result.exitCode !== 0)
@@ -55631,11 +55642,20 @@ async function readFromSandbox(sandbox, relativePath) {
 /** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
 function sandbox_io_sandboxExec(sandbox, signal) {
     return (argv, opts) => sandbox.run(argv, {
-        env: opts.env ?? sandbox_io_targetEnv(),
+        env: opts.env ?? targetEnv(),
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.outputFile ? { outputFile: opts.outputFile } : {}),
         ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal) } : {}),
     });
+}
+/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+async function sandbox_io_digestFiles(sandbox, files) {
+    const digests = {};
+    for (const file of [...files].sort()) {
+        const content = await readFromSandbox(sandbox, file);
+        digests[file] = content === undefined ? 'deleted' : (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex');
+    }
+    return digests;
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/regression-test/detect-format.ts
@@ -56626,7 +56646,6 @@ async function regression_setup_runRegressionTest(args) {
         const prep = await exec(config.target.prepareCommand, {
             timeoutMs: config.target.buildTimeoutMs,
             outputFile: path.join(args.outputDir, 'prepare.log'),
-            env: targetEnv(),
         });
         if (prep.exitCode !== 0) {
             return {
@@ -56642,7 +56661,6 @@ async function regression_setup_runRegressionTest(args) {
     const result = await exec(argv, {
         timeoutMs: config.target.singleTestTimeoutMs,
         outputFile: path.join(args.outputDir, 'regression-test.log'),
-        env: targetEnv(),
     });
     const outcome = checkRegressionOutcome(result, args.location, sandbox.repoDir);
     if (outcome.kind === 'failedOtherwise')
@@ -57515,6 +57533,7 @@ async function runAttempts(args) {
 
 
 
+
 /** Moves the sandbox's patch, manifest and context into the artifact dir. */
 async function exportToArtifact(job, sandbox) {
     await (0,promises_namespaceObject.mkdir)(job.artifactDir, { recursive: true });
@@ -57523,7 +57542,7 @@ async function exportToArtifact(job, sandbox) {
     const patchFile = external_node_path_default().join(job.artifactDir, ARTIFACT_FILES.patch);
     await (0,promises_namespaceObject.rename)(exported.patchFile, patchFile).catch(() => (0,promises_namespaceObject.copyFile)(exported.patchFile, patchFile));
     await (0,promises_namespaceObject.copyFile)(exported.manifestFile, external_node_path_default().join(job.artifactDir, ARTIFACT_FILES.manifest));
-    await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(sandbox.scratchDir, 'panic_context.json'), external_node_path_default().join(job.artifactDir, ARTIFACT_FILES.context)).catch(() => undefined);
+    await (0,promises_namespaceObject.copyFile)(sandbox_io_contextFile(sandbox), external_node_path_default().join(job.artifactDir, ARTIFACT_FILES.context)).catch(() => undefined);
     return { patchFile, patchBytes: exported.manifest.patchBytes };
 }
 /** On failure: keep what the agents did so a human can pick it up (never fails the caller). */
@@ -57880,25 +57899,10 @@ async function phase_guard_endFailedPhase(args) {
 
 
 
-
-function contextFile(sandbox) {
-    return external_node_path_default().join(sandbox.scratchDir, 'panic_context.json');
-}
-function toolOutputDir(sandbox) {
-    return external_node_path_default().join(sandbox.scratchDir, 'tool-output');
-}
 /** Paths a reproducer may change: the simulator and the files the pipeline itself wrote. */
 function allowedReproducerPath(file, simulatorPaths, pipelineFiles) {
     return (pipelineFiles.includes(file) ||
         simulatorPaths.some((prefix) => file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)));
-}
-async function digestFiles(sandbox, files) {
-    const digests = {};
-    for (const file of [...files].sort()) {
-        const content = await readFromSandbox(sandbox, file);
-        digests[file] = content === undefined ? 'deleted' : (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex');
-    }
-    return digests;
 }
 /** Does the seed make the (sandboxed) simulator panic at the target's file and line? */
 async function verifySeedReproduces(job, sandbox, seed, label) {
@@ -58085,8 +58089,8 @@ function toolsSettings(job, sandbox, row, test) {
         panicLocation: job.location,
         panicMessage: row.panic_message,
         repoDir: sandbox.repoDir,
-        contextFile: contextFile(sandbox),
-        outputDir: toolOutputDir(sandbox),
+        contextFile: sandbox_io_contextFile(sandbox),
+        outputDir: sandbox_io_toolOutputDir(sandbox),
         regressionTest: test.path,
         target: job.config.target,
     };
@@ -58129,7 +58133,7 @@ async function untouched(sandbox, handoff) {
     const expected = { ...handoff.simulator_files };
     if (handoff.regression_test.expectedFrom === 'sqlite3')
         expected[handoff.regression_test.path] = handoff.test_digest;
-    const now = await digestFiles(sandbox, Object.keys(expected));
+    const now = await sandbox_io_digestFiles(sandbox, Object.keys(expected));
     return Object.keys(expected).filter((file) => now[file] !== expected[file]);
 }
 /**
@@ -58146,7 +58150,7 @@ async function fix_runFix(job) {
         const handoff = await readHandoff(handoff_handoffFile(job.workDir, job.names.sessionId), job.location);
         sandbox = await create_openSandbox(await handle_loadSandboxHandle(handoff_sandboxHandleFile(job.workDir, job.names.sessionId)));
         const test = handoff.regression_test;
-        const startContext = await context_file_readPanicContext(contextFile(sandbox));
+        const startContext = await context_file_readPanicContext(sandbox_io_contextFile(sandbox));
         let validation = [];
         const result = await agent_phase_runAgentPhase({
             job: phaseJob,
@@ -58162,7 +58166,7 @@ async function fix_runFix(job) {
             tools: toolsSettings(job, sandbox, row, test),
             log,
             verify: async (attempt) => {
-                const context = await context_file_readPanicContext(contextFile(sandbox));
+                const context = await context_file_readPanicContext(sandbox_io_contextFile(sandbox));
                 const missing = ['bug_description', 'fix_description'].filter((k) => !context[k]?.trim());
                 if (missing.length > 0)
                     return { ok: false, feedback: `describe-fix was not called (missing ${missing.join(', ')})` };
@@ -58179,7 +58183,7 @@ async function fix_runFix(job) {
                     regressionTest: test.path,
                     failingSeed: handoff.failing_seed,
                     extraSeeds: job.config.target.validationSeeds,
-                    outputDir: external_node_path_default().join(toolOutputDir(sandbox), 'validation'),
+                    outputDir: external_node_path_default().join(sandbox_io_toolOutputDir(sandbox), 'validation'),
                     runLabel: `pipeline-${attempt}`,
                     // Each overlay run mounts its own view of one upper dir: concurrent writers are undefined
                     // behaviour for the kernel, so the pipeline's own seeds run one at a time there.
@@ -64045,7 +64049,7 @@ async function ship_runShip(job, opts) {
             log.info(`nothing to ship: ${job.location} is ${row.status}${row.workflow_error ? ` (${row.workflow_error.error.slice(0, 300)})` : ''}`);
             return { status: row.status, ...(row.pr_url ? { prUrl: row.pr_url } : {}) };
         }
-        await ourRow(job, ['shipping']);
+        assertOurRow(job, row, ['shipping']);
         const artifact = await loadArtifact(job.artifactDir, job.location).catch((error) => {
             throw new PhaseFailure(`cannot ship: ${errorText(error)}`);
         });

@@ -34471,7 +34471,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -52453,7 +52453,10 @@ class job_NotOurTurn extends (/* unused pure expression or super */ null && (Err
 }
 /** Reads the row and checks this run holds its claim in one of the expected statuses. */
 async function job_ourRow(job, statuses) {
-    const row = await job.store.require(job.location);
+    return job_assertOurRow(job, await job.store.require(job.location), statuses);
+}
+/** `ourRow` for a row already read. */
+function job_assertOurRow(job, row, statuses) {
     if (!statuses.includes(row.status)) {
         throw new job_NotOurTurn(`${job.location} is ${row.status}, not ${statuses.join(' or ')}`);
     }
@@ -52647,13 +52650,21 @@ function env_buildAgentEnv(source, extra = {}) {
 
 
 
+/** The panic context file the agents' tools read and write (outside the repository). */
+function sandbox_io_contextFile(sandbox) {
+    return path.join(sandbox.scratchDir, 'panic_context.json');
+}
+/** Where tool and verification runs keep their full output. */
+function sandbox_io_toolOutputDir(sandbox) {
+    return path.join(sandbox.scratchDir, 'tool-output');
+}
 /** Model credentials are the agent's alone; the target's own commands never need them. */
 const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
 /**
  * The environment the target's build, tests and simulator run with: the runner's, minus what no
  * sandboxed process may see (the agents' deny-list) and minus the model credentials.
  */
-function sandbox_io_targetEnv(env = process.env) {
+function targetEnv(env = process.env) {
     return Object.fromEntries(Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)));
 }
 /**
@@ -52671,7 +52682,7 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
     const staged = path.join(incoming, randomUUID());
     await writeFile(staged, content);
     const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     if (result.exitCode !== 0)
@@ -52684,7 +52695,7 @@ async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode 
  */
 async function resolveInsideRepo(sandbox, relativePath) {
     const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     const [root, resolved] = result.stdoutTail.split('\0');
@@ -52695,11 +52706,11 @@ async function resolveInsideRepo(sandbox, relativePath) {
     return resolved;
 }
 /** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
-async function sandbox_io_readFromSandbox(sandbox, relativePath) {
+async function readFromSandbox(sandbox, relativePath) {
     const staged = path.join(sandbox.scratchDir, 'incoming', randomUUID());
     await mkdir(path.dirname(staged), { recursive: true });
     const result = await sandbox.run(['cp', '--', relativePath, staged], {
-        env: sandbox_io_targetEnv(),
+        env: targetEnv(),
         timeoutMs: 60_000,
     });
     if (result.exitCode !== 0)
@@ -52709,11 +52720,20 @@ async function sandbox_io_readFromSandbox(sandbox, relativePath) {
 /** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
 function sandbox_io_sandboxExec(sandbox, signal) {
     return (argv, opts) => sandbox.run(argv, {
-        env: opts.env ?? sandbox_io_targetEnv(),
+        env: opts.env ?? targetEnv(),
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.outputFile ? { outputFile: opts.outputFile } : {}),
         ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal) } : {}),
     });
+}
+/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+async function sandbox_io_digestFiles(sandbox, files) {
+    const digests = {};
+    for (const file of [...files].sort()) {
+        const content = await readFromSandbox(sandbox, file);
+        digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
+    }
+    return digests;
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/regression-test/detect-format.ts
@@ -53704,7 +53724,6 @@ async function regression_setup_runRegressionTest(args) {
         const prep = await exec(config.target.prepareCommand, {
             timeoutMs: config.target.buildTimeoutMs,
             outputFile: path.join(args.outputDir, 'prepare.log'),
-            env: targetEnv(),
         });
         if (prep.exitCode !== 0) {
             return {
@@ -53720,7 +53739,6 @@ async function regression_setup_runRegressionTest(args) {
     const result = await exec(argv, {
         timeoutMs: config.target.singleTestTimeoutMs,
         outputFile: path.join(args.outputDir, 'regression-test.log'),
-        env: targetEnv(),
     });
     const outcome = checkRegressionOutcome(result, args.location, sandbox.repoDir);
     if (outcome.kind === 'failedOtherwise')
@@ -54593,6 +54611,7 @@ async function runAttempts(args) {
 
 
 
+
 /** Moves the sandbox's patch, manifest and context into the artifact dir. */
 async function export_exportToArtifact(job, sandbox) {
     await mkdir(job.artifactDir, { recursive: true });
@@ -54601,7 +54620,7 @@ async function export_exportToArtifact(job, sandbox) {
     const patchFile = path.join(job.artifactDir, ARTIFACT_FILES.patch);
     await rename(exported.patchFile, patchFile).catch(() => copyFile(exported.patchFile, patchFile));
     await copyFile(exported.manifestFile, path.join(job.artifactDir, ARTIFACT_FILES.manifest));
-    await copyFile(path.join(sandbox.scratchDir, 'panic_context.json'), path.join(job.artifactDir, ARTIFACT_FILES.context)).catch(() => undefined);
+    await copyFile(contextFile(sandbox), path.join(job.artifactDir, ARTIFACT_FILES.context)).catch(() => undefined);
     return { patchFile, patchBytes: exported.manifest.patchBytes };
 }
 /** On failure: keep what the agents did so a human can pick it up (never fails the caller). */
@@ -54905,29 +54924,14 @@ async function phase_guard_endFailedPhase(args) {
 
 
 
-
-function reproduce_contextFile(sandbox) {
-    return path.join(sandbox.scratchDir, 'panic_context.json');
-}
-function reproduce_toolOutputDir(sandbox) {
-    return path.join(sandbox.scratchDir, 'tool-output');
-}
 /** Paths a reproducer may change: the simulator and the files the pipeline itself wrote. */
 function allowedReproducerPath(file, simulatorPaths, pipelineFiles) {
     return (pipelineFiles.includes(file) ||
         simulatorPaths.some((prefix) => file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)));
 }
-async function reproduce_digestFiles(sandbox, files) {
-    const digests = {};
-    for (const file of [...files].sort()) {
-        const content = await readFromSandbox(sandbox, file);
-        digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
-    }
-    return digests;
-}
 /** Does the seed make the (sandboxed) simulator panic at the target's file and line? */
 async function verifySeedReproduces(job, sandbox, seed, label) {
-    const outputDir = reproduce_toolOutputDir(sandbox);
+    const outputDir = toolOutputDir(sandbox);
     await mkdir(outputDir, { recursive: true });
     const run = await runSimulatorSeed({
         exec: sandboxExec(sandbox, job.signal),
@@ -54973,7 +54977,7 @@ async function reproduce_runReproduce(job) {
             log: (message) => log.info(message),
         });
         await saveSandboxHandle(sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);
-        await mkdir(reproduce_toolOutputDir(sandbox), { recursive: true });
+        await mkdir(toolOutputDir(sandbox), { recursive: true });
         const test = await writeRegressionTest({
             config: job.config,
             sandbox,
@@ -54987,7 +54991,7 @@ async function reproduce_runReproduce(job) {
             sandbox: sandbox,
             test,
             location: job.location,
-            outputDir: reproduce_toolOutputDir(sandbox),
+            outputDir: toolOutputDir(sandbox),
             prepare: true,
             signal: phaseJob.signal,
         }));
@@ -54997,7 +55001,7 @@ async function reproduce_runReproduce(job) {
                 : `the panic's SQL does not panic at ${job.location} on base ${baseCommit.slice(0, 12)}: ${onBase.detail}`);
         }
         log.info(`regression test ${test.path} fails on the base commit with the target panic, as it must`);
-        await writePanicContext(reproduce_contextFile(sandbox), {
+        await writePanicContext(contextFile(sandbox), {
             panic_location: job.location,
             panic_message: row.panic_message,
             sql_statements: row.sql_statements,
@@ -55026,7 +55030,7 @@ async function reproduce_runReproduce(job) {
             tools: reproduce_toolsSettings(job, sandbox, row, test),
             log,
             verify: async (attempt) => {
-                const context = await readPanicContext(reproduce_contextFile(sandbox));
+                const context = await readPanicContext(contextFile(sandbox));
                 if (context.failing_seed === undefined)
                     return {
                         ok: false,
@@ -55057,8 +55061,8 @@ async function reproduce_runReproduce(job) {
             base_commit: baseCommit,
             failing_seed: verifiedSeed,
             regression_test: test,
-            test_digest: (await reproduce_digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
-            simulator_files: await reproduce_digestFiles(sandbox, simulatorFiles),
+            test_digest: (await digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
+            simulator_files: await digestFiles(sandbox, simulatorFiles),
             reproducing: result.report,
         });
         const seedText = String(verifiedSeed);
@@ -55110,8 +55114,8 @@ function reproduce_toolsSettings(job, sandbox, row, test) {
         panicLocation: job.location,
         panicMessage: row.panic_message,
         repoDir: sandbox.repoDir,
-        contextFile: reproduce_contextFile(sandbox),
-        outputDir: reproduce_toolOutputDir(sandbox),
+        contextFile: contextFile(sandbox),
+        outputDir: toolOutputDir(sandbox),
         regressionTest: test.path,
         target: job.config.target,
     };
@@ -61076,7 +61080,7 @@ async function ship_runShip(job, opts) {
             log.info(`nothing to ship: ${job.location} is ${row.status}${row.workflow_error ? ` (${row.workflow_error.error.slice(0, 300)})` : ''}`);
             return { status: row.status, ...(row.pr_url ? { prUrl: row.pr_url } : {}) };
         }
-        await ourRow(job, ['shipping']);
+        assertOurRow(job, row, ['shipping']);
         const artifact = await loadArtifact(job.artifactDir, job.location).catch((error) => {
             throw new PhaseFailure(`cannot ship: ${errorText(error)}`);
         });

@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   vz: () => (/* reexport */ reproduce_runReproduce)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PR_TITLE_MAX, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -55375,7 +55375,10 @@ class job_NotOurTurn extends Error {
 }
 /** Reads the row and checks this run holds its claim in one of the expected statuses. */
 async function job_ourRow(job, statuses) {
-    const row = await job.store.require(job.location);
+    return job_assertOurRow(job, await job.store.require(job.location), statuses);
+}
+/** `ourRow` for a row already read. */
+function job_assertOurRow(job, row, statuses) {
     if (!statuses.includes(row.status)) {
         throw new job_NotOurTurn(`${job.location} is ${row.status}, not ${statuses.join(' or ')}`);
     }
@@ -55569,6 +55572,14 @@ function buildAgentEnv(source, extra = {}) {
 
 
 
+/** The panic context file the agents' tools read and write (outside the repository). */
+function sandbox_io_contextFile(sandbox) {
+    return external_node_path_default().join(sandbox.scratchDir, 'panic_context.json');
+}
+/** Where tool and verification runs keep their full output. */
+function sandbox_io_toolOutputDir(sandbox) {
+    return external_node_path_default().join(sandbox.scratchDir, 'tool-output');
+}
 /** Model credentials are the agent's alone; the target's own commands never need them. */
 const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
 /**
@@ -55636,6 +55647,15 @@ function sandbox_io_sandboxExec(sandbox, signal) {
         ...(opts.outputFile ? { outputFile: opts.outputFile } : {}),
         ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal) } : {}),
     });
+}
+/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+async function sandbox_io_digestFiles(sandbox, files) {
+    const digests = {};
+    for (const file of [...files].sort()) {
+        const content = await readFromSandbox(sandbox, file);
+        digests[file] = content === undefined ? 'deleted' : (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex');
+    }
+    return digests;
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/regression-test/detect-format.ts
@@ -56924,7 +56944,6 @@ async function runRegressionTest(args) {
         const prep = await exec(config.target.prepareCommand, {
             timeoutMs: config.target.buildTimeoutMs,
             outputFile: external_node_path_default().join(args.outputDir, 'prepare.log'),
-            env: targetEnv(),
         });
         if (prep.exitCode !== 0) {
             return {
@@ -56940,7 +56959,6 @@ async function runRegressionTest(args) {
     const result = await exec(argv, {
         timeoutMs: config.target.singleTestTimeoutMs,
         outputFile: external_node_path_default().join(args.outputDir, 'regression-test.log'),
-        env: targetEnv(),
     });
     const outcome = checkRegressionOutcome(result, args.location, sandbox.repoDir);
     if (outcome.kind === 'failedOtherwise')
@@ -57813,6 +57831,7 @@ async function runAttempts(args) {
 
 
 
+
 /** Moves the sandbox's patch, manifest and context into the artifact dir. */
 async function export_exportToArtifact(job, sandbox) {
     await (0,promises_namespaceObject.mkdir)(job.artifactDir, { recursive: true });
@@ -57821,7 +57840,7 @@ async function export_exportToArtifact(job, sandbox) {
     const patchFile = external_node_path_default().join(job.artifactDir, artifact_ARTIFACT_FILES.patch);
     await (0,promises_namespaceObject.rename)(exported.patchFile, patchFile).catch(() => (0,promises_namespaceObject.copyFile)(exported.patchFile, patchFile));
     await (0,promises_namespaceObject.copyFile)(exported.manifestFile, external_node_path_default().join(job.artifactDir, artifact_ARTIFACT_FILES.manifest));
-    await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(sandbox.scratchDir, 'panic_context.json'), external_node_path_default().join(job.artifactDir, artifact_ARTIFACT_FILES.context)).catch(() => undefined);
+    await (0,promises_namespaceObject.copyFile)(sandbox_io_contextFile(sandbox), external_node_path_default().join(job.artifactDir, artifact_ARTIFACT_FILES.context)).catch(() => undefined);
     return { patchFile, patchBytes: exported.manifest.patchBytes };
 }
 /** On failure: keep what the agents did so a human can pick it up (never fails the caller). */
@@ -58178,29 +58197,14 @@ async function phase_guard_endFailedPhase(args) {
 
 
 
-
-function reproduce_contextFile(sandbox) {
-    return external_node_path_default().join(sandbox.scratchDir, 'panic_context.json');
-}
-function reproduce_toolOutputDir(sandbox) {
-    return external_node_path_default().join(sandbox.scratchDir, 'tool-output');
-}
 /** Paths a reproducer may change: the simulator and the files the pipeline itself wrote. */
 function allowedReproducerPath(file, simulatorPaths, pipelineFiles) {
     return (pipelineFiles.includes(file) ||
         simulatorPaths.some((prefix) => file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)));
 }
-async function reproduce_digestFiles(sandbox, files) {
-    const digests = {};
-    for (const file of [...files].sort()) {
-        const content = await readFromSandbox(sandbox, file);
-        digests[file] = content === undefined ? 'deleted' : (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex');
-    }
-    return digests;
-}
 /** Does the seed make the (sandboxed) simulator panic at the target's file and line? */
 async function verifySeedReproduces(job, sandbox, seed, label) {
-    const outputDir = reproduce_toolOutputDir(sandbox);
+    const outputDir = sandbox_io_toolOutputDir(sandbox);
     await (0,promises_namespaceObject.mkdir)(outputDir, { recursive: true });
     const run = await run_seed_runSimulatorSeed({
         exec: sandbox_io_sandboxExec(sandbox, job.signal),
@@ -58246,7 +58250,7 @@ async function reproduce_runReproduce(job) {
             log: (message) => log.info(message),
         });
         await saveSandboxHandle(handoff_sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);
-        await (0,promises_namespaceObject.mkdir)(reproduce_toolOutputDir(sandbox), { recursive: true });
+        await (0,promises_namespaceObject.mkdir)(sandbox_io_toolOutputDir(sandbox), { recursive: true });
         const test = await writeRegressionTest({
             config: job.config,
             sandbox,
@@ -58260,7 +58264,7 @@ async function reproduce_runReproduce(job) {
             sandbox: sandbox,
             test,
             location: job.location,
-            outputDir: reproduce_toolOutputDir(sandbox),
+            outputDir: sandbox_io_toolOutputDir(sandbox),
             prepare: true,
             signal: phaseJob.signal,
         }));
@@ -58270,7 +58274,7 @@ async function reproduce_runReproduce(job) {
                 : `the panic's SQL does not panic at ${job.location} on base ${baseCommit.slice(0, 12)}: ${onBase.detail}`);
         }
         log.info(`regression test ${test.path} fails on the base commit with the target panic, as it must`);
-        await writePanicContext(reproduce_contextFile(sandbox), {
+        await writePanicContext(sandbox_io_contextFile(sandbox), {
             panic_location: job.location,
             panic_message: row.panic_message,
             sql_statements: row.sql_statements,
@@ -58299,7 +58303,7 @@ async function reproduce_runReproduce(job) {
             tools: reproduce_toolsSettings(job, sandbox, row, test),
             log,
             verify: async (attempt) => {
-                const context = await context_file_readPanicContext(reproduce_contextFile(sandbox));
+                const context = await context_file_readPanicContext(sandbox_io_contextFile(sandbox));
                 if (context.failing_seed === undefined)
                     return {
                         ok: false,
@@ -58330,8 +58334,8 @@ async function reproduce_runReproduce(job) {
             base_commit: baseCommit,
             failing_seed: verifiedSeed,
             regression_test: test,
-            test_digest: (await reproduce_digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
-            simulator_files: await reproduce_digestFiles(sandbox, simulatorFiles),
+            test_digest: (await sandbox_io_digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
+            simulator_files: await sandbox_io_digestFiles(sandbox, simulatorFiles),
             reproducing: result.report,
         });
         const seedText = String(verifiedSeed);
@@ -58383,8 +58387,8 @@ function reproduce_toolsSettings(job, sandbox, row, test) {
         panicLocation: job.location,
         panicMessage: row.panic_message,
         repoDir: sandbox.repoDir,
-        contextFile: reproduce_contextFile(sandbox),
-        outputDir: reproduce_toolOutputDir(sandbox),
+        contextFile: sandbox_io_contextFile(sandbox),
+        outputDir: sandbox_io_toolOutputDir(sandbox),
         regressionTest: test.path,
         target: job.config.target,
     };
@@ -64343,7 +64347,7 @@ async function ship_runShip(job, opts) {
             log.info(`nothing to ship: ${job.location} is ${row.status}${row.workflow_error ? ` (${row.workflow_error.error.slice(0, 300)})` : ''}`);
             return { status: row.status, ...(row.pr_url ? { prUrl: row.pr_url } : {}) };
         }
-        await ourRow(job, ['shipping']);
+        assertOurRow(job, row, ['shipping']);
         const artifact = await loadArtifact(job.artifactDir, job.location).catch((error) => {
             throw new PhaseFailure(`cannot ship: ${errorText(error)}`);
         });

@@ -4,6 +4,7 @@ import type { Sandbox } from '../sandbox/types.js';
 import { ARTIFACT_FILES } from './artifact.js';
 import { errorText, type PanicJob } from './job.js';
 import type { PhaseLog } from './reporter.js';
+import { contextFile } from './sandbox-io.js';
 
 /** Moves the sandbox's patch, manifest and context into the artifact dir. */
 export async function exportToArtifact(
@@ -16,10 +17,9 @@ export async function exportToArtifact(
   const patchFile = path.join(job.artifactDir, ARTIFACT_FILES.patch);
   await rename(exported.patchFile, patchFile).catch(() => copyFile(exported.patchFile, patchFile));
   await copyFile(exported.manifestFile, path.join(job.artifactDir, ARTIFACT_FILES.manifest));
-  await copyFile(
-    path.join(sandbox.scratchDir, 'panic_context.json'),
-    path.join(job.artifactDir, ARTIFACT_FILES.context),
-  ).catch(() => undefined);
+  await copyFile(contextFile(sandbox), path.join(job.artifactDir, ARTIFACT_FILES.context)).catch(
+    () => undefined,
+  );
   return { patchFile, patchBytes: exported.manifest.patchBytes };
 }
 

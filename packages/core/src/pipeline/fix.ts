@@ -10,9 +10,9 @@ import { ARTIFACT_FILES, writeArtifactSummary, type ValidationStep } from './art
 import { exportToArtifact } from './export.js';
 import { handoffFile, readHandoff, sandboxHandleFile, type Handoff } from './handoff.js';
 import { ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
-import { contextFile, digestFiles, promptVars, toolOutputDir, toolsSettings } from './reproduce.js';
+import { promptVars, toolsSettings } from './reproduce.js';
 import type { PhaseOutcome } from './phase-guard.js';
-import { sandboxExec } from './sandbox-io.js';
+import { contextFile, digestFiles, sandboxExec, toolOutputDir } from './sandbox-io.js';
 
 /** The validation report as it goes into the artifact and the PR body. */
 export function validationSteps(run: ValidationResult): ValidationStep[] {

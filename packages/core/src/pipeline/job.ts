@@ -40,7 +40,11 @@ export class NotOurTurn extends Error {
 
 /** Reads the row and checks this run holds its claim in one of the expected statuses. */
 export async function ourRow(job: PanicJob, statuses: readonly Status[]): Promise<PanicRow> {
-  const row = await job.store.require(job.location);
+  return assertOurRow(job, await job.store.require(job.location), statuses);
+}
+
+/** `ourRow` for a row already read. */
+export function assertOurRow(job: PanicJob, row: PanicRow, statuses: readonly Status[]): PanicRow {
   if (!statuses.includes(row.status)) {
     throw new NotOurTurn(`${job.location} is ${row.status}, not ${statuses.join(' or ')}`);
   }

@@ -13,7 +13,7 @@ import {
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, fillArgv } from '../util/run-command.js';
 import { git } from '../util/git.js';
-import { sandboxExec, targetEnv, writeIntoSandbox } from './sandbox-io.js';
+import { sandboxExec, writeIntoSandbox } from './sandbox-io.js';
 
 export interface RegressionTest {
   format: 'tcl' | 'sqltest';
@@ -98,7 +98,6 @@ export async function runRegressionTest(args: {
     const prep = await exec(config.target.prepareCommand, {
       timeoutMs: config.target.buildTimeoutMs,
       outputFile: path.join(args.outputDir, 'prepare.log'),
-      env: targetEnv(),
     });
     if (prep.exitCode !== 0) {
       return {
@@ -114,7 +113,6 @@ export async function runRegressionTest(args: {
   const result = await exec(argv, {
     timeoutMs: config.target.singleTestTimeoutMs,
     outputFile: path.join(args.outputDir, 'regression-test.log'),
-    env: targetEnv(),
   });
   const outcome = checkRegressionOutcome(result, args.location, sandbox.repoDir);
   if (outcome.kind === 'failedOtherwise') return { kind: 'failedOtherwise', detail: outcome.detail };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readPanicContext, writePanicContext, type Seed } from '../context-file.js';
@@ -11,19 +10,11 @@ import { endFailedPhase, leasedPhase, type PhaseOutcome } from './phase-guard.js
 import { writeHandoff, handoffFile, sandboxHandleFile } from './handoff.js';
 import { ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
 import { verifyBaseRepo } from './preflight.js';
-import { readFromSandbox, sandboxExec } from './sandbox-io.js';
+import { contextFile, digestFiles, sandboxExec, toolOutputDir } from './sandbox-io.js';
 import { runRegressionTest, writeRegressionTest, type RegressionTest } from './regression-setup.js';
 import type { Status } from '../state/machine.js';
 
 export type { PhaseOutcome } from './phase-guard.js';
-
-export function contextFile(sandbox: Sandbox): string {
-  return path.join(sandbox.scratchDir, 'panic_context.json');
-}
-
-export function toolOutputDir(sandbox: Sandbox): string {
-  return path.join(sandbox.scratchDir, 'tool-output');
-}
 
 /** Paths a reproducer may change: the simulator and the files the pipeline itself wrote. */
 export function allowedReproducerPath(
@@ -38,18 +29,6 @@ export function allowedReproducerPath(
         file === prefix.replace(/\/$/, '') || file.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`),
     )
   );
-}
-
-export async function digestFiles(
-  sandbox: Sandbox,
-  files: readonly string[],
-): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  for (const file of [...files].sort()) {
-    const content = await readFromSandbox(sandbox, file);
-    digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
-  }
-  return digests;
 }
 
 /** Does the seed make the (sandboxed) simulator panic at the target's file and line? */

@@ -1,9 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeniedEnvName } from '../agent/env.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, type RunCommandResult } from '../util/run-command.js';
+
+/** The panic context file the agents' tools read and write (outside the repository). */
+export function contextFile(sandbox: Sandbox): string {
+  return path.join(sandbox.scratchDir, 'panic_context.json');
+}
+
+/** Where tool and verification runs keep their full output. */
+export function toolOutputDir(sandbox: Sandbox): string {
+  return path.join(sandbox.scratchDir, 'tool-output');
+}
 
 /** Model credentials are the agent's alone; the target's own commands never need them. */
 const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
@@ -93,4 +103,17 @@ export function sandboxExec(sandbox: Sandbox, signal?: AbortSignal): SandboxExec
       ...(opts.outputFile ? { outputFile: opts.outputFile } : {}),
       ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal)! } : {}),
     });
+}
+
+/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+export async function digestFiles(
+  sandbox: Sandbox,
+  files: readonly string[],
+): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const file of [...files].sort()) {
+    const content = await readFromSandbox(sandbox, file);
+    digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
+  }
+  return digests;
 }

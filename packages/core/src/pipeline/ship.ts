@@ -13,7 +13,15 @@ import {
 } from '../ship/index.js';
 import { artifactPath, loadArtifact, type LoadedArtifact } from './artifact.js';
 import { git } from '../util/git.js';
-import { errorText, failPanic, NotOurTurn, ourRow, phaseLog, PhaseFailure, type PanicJob } from './job.js';
+import {
+  assertOurRow,
+  errorText,
+  failPanic,
+  NotOurTurn,
+  phaseLog,
+  PhaseFailure,
+  type PanicJob,
+} from './job.js';
 import type { PhaseOutcome } from './reproduce.js';
 
 export interface ShipOutcome extends PhaseOutcome {
@@ -88,7 +96,7 @@ export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise
       );
       return { status: row.status, ...(row.pr_url ? { prUrl: row.pr_url } : {}) };
     }
-    await ourRow(job, ['shipping']);
+    assertOurRow(job, row, ['shipping']);
     const artifact = await loadArtifact(job.artifactDir, job.location).catch((error: unknown) => {
       throw new PhaseFailure(`cannot ship: ${errorText(error)}`);
     });
