@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
-import { loadConfig, redactUrl } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { PanicStore } from '../store/panic-store.js';
 import { statusSchema } from '../state/machine.js';
 import { formatTable } from './table.js';
@@ -306,5 +306,3 @@ function describeError(error: unknown): string {
   if (error instanceof ZodError) return error.issues.map((i) => i.message).join('; ');
   return error instanceof Error ? error.message : String(error);
 }
-
-export { redactUrl };

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { zodIssues } from '../util/json-file.js';
 import { configSchema, SECRET_FIELDS, type Config } from './schema.js';
 
 /** Environment variables that override `properties.json` (Actions secrets and vars arrive this way). */
@@ -82,12 +83,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
 export function parseConfig(input: unknown, source = 'configuration'): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const field = issue.path.join('.') || '(root)';
-      // zod messages for unrecognised keys or enums never echo values; others we phrase ourselves.
-      return `${field}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid ${source}: ${problems.join('; ')}`);
+    // zod messages for unrecognised keys or enums never echo values; others we phrase ourselves.
+    throw new ConfigError(`invalid ${source}: ${zodIssues(result.error)}`);
   }
   return result.data;
 }

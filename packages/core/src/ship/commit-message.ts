@@ -28,6 +28,11 @@ export function subjectLine(prefix: string, location: string, max = SUBJECT_MAX)
   return `${prefix}…${tail}`;
 }
 
+/** The one subject a fix goes by, as commit subject and PR title: the location, else the slug. */
+export function panicSubject(location: string, slug: string): string {
+  return oneLine(location) ? subjectLine('fix: panic at ', location) : subjectLine('fix: panic ', slug);
+}
+
 /** Safe token for a trailer value: no spaces, no line breaks, no punctuation games. */
 function trailerValue(value: string): string {
   return (
@@ -55,7 +60,7 @@ function indented(text: string): string {
 export function commitMessage(input: CommitMessageInput): string {
   const args = commitMessageInputSchema.parse(input);
   const location = oneLine(args.location);
-  const subject = location ? subjectLine('fix: panic at ', location) : subjectLine('fix: panic ', args.slug);
+  const subject = panicSubject(args.location, args.slug);
   const seed = args.failingSeed === null || args.failingSeed === undefined ? null : String(args.failingSeed);
   const lines = [
     subject,

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { subjectLine } from './commit-message.js';
+import { panicSubject } from './commit-message.js';
 import { codeBlock, inline, literalParagraphs } from './markdown.js';
 import { cleanText, oneLine, truncateWithNote } from './text.js';
 
 /** GitHub rejects PR bodies over 65536 characters; stay a little under. */
 export const PR_BODY_LIMIT = 65_000;
-export const PR_TITLE_MAX = 72;
 
 const validationStepSchema = z.object({
   name: z.string(),
@@ -52,10 +51,7 @@ export type PrBodyInput = z.input<typeof prBodyInputSchema>;
 
 /** `message` is accepted for callers' convenience; the title names the location only (it identifies the panic). */
 export function prTitle(input: { location: string; slug?: string; message?: string }): string {
-  const location = oneLine(input.location);
-  return location
-    ? subjectLine('fix: panic at ', location, PR_TITLE_MAX)
-    : subjectLine('fix: panic ', input.slug ?? '', PR_TITLE_MAX);
+  return panicSubject(input.location, input.slug ?? '');
 }
 
 function formatDuration(ms: number | undefined): string {
