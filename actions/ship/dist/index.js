@@ -56007,12 +56007,17 @@ function backtrace_parseBacktraceLine(line) {
 const PANIC_ENTRY = /^(?:__rustc::)?rust_begin_unwind$|^std::panicking::(?:begin_panic|rust_panic_with_hook|panic_with_hook|begin_panic_handler|panic_handler)|^core::panicking::|^std::rt::begin_panic/;
 const TOOLCHAIN_PATH = /^\/rustc\/|\/\.cargo\/(?:registry|git)\/|\/\.rustup\/|\/library\/(?:std|core|alloc|proc_macro|test)\/src\//;
 const TOOLCHAIN_FN = /^(?:std|core|alloc)::|^<(?:std|core|alloc)::|^__rust/;
+/** The frame's file with `/` separators, when it has a file and a line and is not toolchain source. */
+function nonToolchainFile(frame) {
+    if (frame.file === undefined || frame.line === undefined)
+        return undefined;
+    const file = frame.file.replace(/\\/g, '/');
+    return TOOLCHAIN_PATH.test(file) ? undefined : file;
+}
 /** A frame whose source is the repository's own code rather than std, rustc or a registry crate. */
 function isRepoFrame(frame, repoDir) {
-    if (!frame.file || frame.line === undefined)
-        return false;
-    const file = frame.file.replace(/\\/g, '/');
-    if (TOOLCHAIN_PATH.test(file))
+    const file = frame.file ? nonToolchainFile(frame) : undefined;
+    if (file === undefined)
         return false;
     if (isAbsolute(file)) {
         // Absolute paths are the repo's only when they lie inside it.
@@ -56030,9 +56035,7 @@ function backtrace_panicSiteFrame(frames, repoDir) {
     return (candidates.find((frame) => isRepoFrame(frame, repoDir)) ?? candidates.find((frame) => isOwnCode(frame)));
 }
 function isOwnCode(frame) {
-    if (frame.file === undefined || frame.line === undefined)
-        return false;
-    return !TOOLCHAIN_PATH.test(frame.file.replace(/\\/g, '/')) && !TOOLCHAIN_FN.test(frame.fn);
+    return nonToolchainFile(frame) !== undefined && !TOOLCHAIN_FN.test(frame.fn);
 }
 function backtrace_frameLocation(frame, repoDir) {
     return {
@@ -56204,6 +56207,12 @@ const CAPTURED_BACKTRACE = /captured backtrace:\s*$/;
 const SIMULATOR_ERROR = /^Error: failed with error: '(.*)$/;
 const SIMULATION_FAILED = /simulation failed:\s?(.*)$/;
 const INTEGRITY_FAILED = /integrity check failed:?\s?(.*)$/;
+/** Checked in this order; the first line of each kind is kept, with its continuation lines. */
+const TEXT_FINDINGS = [
+    [SIMULATOR_ERROR, 'simulatorError'],
+    [INTEGRITY_FAILED, 'integrityFailed'],
+    [SIMULATION_FAILED, 'simulationFailed'],
+];
 const RUSTC_ERROR = /^error\[E\d+\]: (.*)$/;
 const COULD_NOT_COMPILE = /^error: (could not compile .*)$/;
 const GENERIC_ERROR = /^error: (.*)$/;
@@ -56419,8 +56428,7 @@ class scanner_PanicOutputScanner {
         }
         if (HOOK_PANIC.test(line)) {
             const finding = { messageLines: [], frames: [], raw: [clip(line)] };
-            if (f.hooks.length < MAX_FINDINGS)
-                f.hooks.push(finding);
+            pushBounded(f.hooks, finding, MAX_FINDINGS);
             state.mode = { name: 'hook-payload', finding, header: line, started: false };
             return;
         }
@@ -56433,26 +56441,15 @@ class scanner_PanicOutputScanner {
             }
             return;
         }
-        if ((match = SIMULATOR_ERROR.exec(line))) {
-            if (!f.simulatorError) {
-                f.simulatorError = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.simulatorError };
+        for (const [pattern, key] of TEXT_FINDINGS) {
+            if ((match = pattern.exec(line))) {
+                if (!f[key]) {
+                    const finding = { lines: [match[1]], raw: [clip(line)] };
+                    f[key] = finding;
+                    state.mode = { name: 'continuation', finding };
+                }
+                return;
             }
-            return;
-        }
-        if ((match = INTEGRITY_FAILED.exec(line))) {
-            if (!f.integrityFailed) {
-                f.integrityFailed = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.integrityFailed };
-            }
-            return;
-        }
-        if ((match = SIMULATION_FAILED.exec(line))) {
-            if (!f.simulationFailed) {
-                f.simulationFailed = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.simulationFailed };
-            }
-            return;
         }
         if (CARGO_RUNNING.test(line)) {
             state.running = true;
@@ -56468,8 +56465,7 @@ class scanner_PanicOutputScanner {
         if (!state.running) {
             if ((match = RUSTC_ERROR.exec(line)) || (match = COULD_NOT_COMPILE.exec(line))) {
                 const finding = { message: line, raw: [clip(line)] };
-                if (f.compileErrors.length < MAX_FINDINGS)
-                    f.compileErrors.push(finding);
+                pushBounded(f.compileErrors, finding, MAX_FINDINGS);
                 state.mode = { name: 'diagnostic', finding, linesLeft: 3 };
                 return;
             }
@@ -56484,8 +56480,7 @@ class scanner_PanicOutputScanner {
     }
     newRustPanic(thread, legacy, header) {
         const finding = { thread, messageLines: [], legacy, frames: [], raw: [clip(header)] };
-        if (this.findings.rustPanics.length < MAX_FINDINGS)
-            this.findings.rustPanics.push(finding);
+        pushBounded(this.findings.rustPanics, finding, MAX_FINDINGS);
         return finding;
     }
 }
@@ -57746,29 +57741,22 @@ async function validate_validateFix(options) {
             async () => seedStep('other_seeds', await pool(others, options.parallelism ?? os.cpus().length, runSeed)),
         ],
     ];
+    let failed;
     for (const [index, [name, run]] of plan.entries()) {
         const result = await run();
         steps.push(result);
         if (!result.passed) {
-            const failedSeeds = (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed);
-            return {
-                passed: false,
-                failedStep: name,
-                ...(failedSeeds[0] ? { failedSeed: failedSeeds[0] } : {}),
-                failedSeeds,
-                steps,
-                skippedSteps: plan.slice(index + 1).map(([skipped]) => skipped),
-                seeds: [failing, ...others],
-                clock: combineClockStates(steps.map((s) => s.clock)),
-                clockErrors: [...new Set(clockErrors)],
-            };
+            failed = { name, index, seeds: (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed) };
+            break;
         }
     }
     return {
-        passed: true,
-        failedSeeds: [],
+        passed: failed === undefined,
+        ...(failed ? { failedStep: failed.name } : {}),
+        ...(failed?.seeds[0] ? { failedSeed: failed.seeds[0] } : {}),
+        failedSeeds: failed?.seeds ?? [],
         steps,
-        skippedSteps: [],
+        skippedSteps: failed ? plan.slice(failed.index + 1).map(([skipped]) => skipped) : [],
         seeds: [failing, ...others],
         clock: combineClockStates(steps.map((s) => s.clock)),
         clockErrors: [...new Set(clockErrors)],

@@ -19748,6 +19748,59 @@ class StdioServerTransport {
 //# sourceMappingURL=stdio.js.map
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./packages/core/src/util/atomic-write.ts
+
+
+
+/** Write to a sibling temp file, fsync, then rename over the target: readers see old or new, never half. */
+async function atomic_write_writeFileAtomic(file, data, mode = 0o644) {
+    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
+    const handle = await (0,promises_namespaceObject.open)(tmp, 'wx', mode);
+    try {
+        await handle.writeFile(data);
+        await handle.sync();
+    }
+    catch (error) {
+        await handle.close();
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
+        throw error;
+    }
+    await handle.close();
+    try {
+        await (0,promises_namespaceObject.rename)(tmp, file);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/core/src/agent/mcp-config.ts
+
+
+/** The one MCP server the agent gets: the panic-fix tools. */
+const MCP_SERVER_NAME = 'panic-fix';
+const mcpServerSchema = object({
+    command: schemas_string().min(1),
+    args: array(schemas_string()).default([]),
+    /** Settings for the tools (panic, repo, clock URL/token …); the agent's own env never carries them. */
+    env: record(schemas_string(), schemas_string()).default({}),
+})
+    .strict();
+function mcpConfigJson(spec) {
+    const server = mcpServerSchema.parse(spec);
+    return `${JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio', ...server } } }, null, 2)}\n`;
+}
+async function writeMcpConfig(file, spec) {
+    // 0600: the env may hold the clock token.
+    await writeFileAtomic(file, mcpConfigJson(spec), 0o600);
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/clock/protocol.ts
 
 /**
@@ -19827,38 +19880,6 @@ function createClockClient(target) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./packages/core/src/util/atomic-write.ts
-
-
-
-/** Write to a sibling temp file, fsync, then rename over the target: readers see old or new, never half. */
-async function writeFileAtomic(file, data, mode = 0o644) {
-    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
-    const handle = await (0,promises_namespaceObject.open)(tmp, 'wx', mode);
-    try {
-        await handle.writeFile(data);
-        await handle.sync();
-    }
-    catch (error) {
-        await handle.close();
-        await (0,promises_namespaceObject.rm)(tmp, { force: true });
-        throw error;
-    }
-    await handle.close();
-    try {
-        await (0,promises_namespaceObject.rename)(tmp, file);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(tmp, { force: true });
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./packages/core/src/util/json-file.ts
 
 /** `path: message; …` — how every boundary reports what zod rejected (`(root)` for the value itself). */
@@ -19926,7 +19947,7 @@ async function readPanicContext(file) {
     throw new Error(`the panic context file ${file} is invalid: ${read.message}`);
 }
 async function writePanicContext(file, context) {
-    await writeFileAtomic(file, `${JSON.stringify(panicContextSchema.parse(context), null, 2)}\n`);
+    await atomic_write_writeFileAtomic(file, `${JSON.stringify(panicContextSchema.parse(context), null, 2)}\n`);
 }
 /** Read, merge, validate, write to a temp file and rename: never a half-written context. */
 async function mergePanicContext(file, patch) {
@@ -20266,12 +20287,17 @@ function parseBacktraceLine(line) {
 const PANIC_ENTRY = /^(?:__rustc::)?rust_begin_unwind$|^std::panicking::(?:begin_panic|rust_panic_with_hook|panic_with_hook|begin_panic_handler|panic_handler)|^core::panicking::|^std::rt::begin_panic/;
 const TOOLCHAIN_PATH = /^\/rustc\/|\/\.cargo\/(?:registry|git)\/|\/\.rustup\/|\/library\/(?:std|core|alloc|proc_macro|test)\/src\//;
 const TOOLCHAIN_FN = /^(?:std|core|alloc)::|^<(?:std|core|alloc)::|^__rust/;
+/** The frame's file with `/` separators, when it has a file and a line and is not toolchain source. */
+function nonToolchainFile(frame) {
+    if (frame.file === undefined || frame.line === undefined)
+        return undefined;
+    const file = frame.file.replace(/\\/g, '/');
+    return TOOLCHAIN_PATH.test(file) ? undefined : file;
+}
 /** A frame whose source is the repository's own code rather than std, rustc or a registry crate. */
 function isRepoFrame(frame, repoDir) {
-    if (!frame.file || frame.line === undefined)
-        return false;
-    const file = frame.file.replace(/\\/g, '/');
-    if (TOOLCHAIN_PATH.test(file))
+    const file = frame.file ? nonToolchainFile(frame) : undefined;
+    if (file === undefined)
         return false;
     if (isAbsolute(file)) {
         // Absolute paths are the repo's only when they lie inside it.
@@ -20289,9 +20315,7 @@ function panicSiteFrame(frames, repoDir) {
     return (candidates.find((frame) => isRepoFrame(frame, repoDir)) ?? candidates.find((frame) => isOwnCode(frame)));
 }
 function isOwnCode(frame) {
-    if (frame.file === undefined || frame.line === undefined)
-        return false;
-    return !TOOLCHAIN_PATH.test(frame.file.replace(/\\/g, '/')) && !TOOLCHAIN_FN.test(frame.fn);
+    return nonToolchainFile(frame) !== undefined && !TOOLCHAIN_FN.test(frame.fn);
 }
 function frameLocation(frame, repoDir) {
     return {
@@ -20463,6 +20487,12 @@ const CAPTURED_BACKTRACE = /captured backtrace:\s*$/;
 const SIMULATOR_ERROR = /^Error: failed with error: '(.*)$/;
 const SIMULATION_FAILED = /simulation failed:\s?(.*)$/;
 const INTEGRITY_FAILED = /integrity check failed:?\s?(.*)$/;
+/** Checked in this order; the first line of each kind is kept, with its continuation lines. */
+const TEXT_FINDINGS = [
+    [SIMULATOR_ERROR, 'simulatorError'],
+    [INTEGRITY_FAILED, 'integrityFailed'],
+    [SIMULATION_FAILED, 'simulationFailed'],
+];
 const RUSTC_ERROR = /^error\[E\d+\]: (.*)$/;
 const COULD_NOT_COMPILE = /^error: (could not compile .*)$/;
 const GENERIC_ERROR = /^error: (.*)$/;
@@ -20678,8 +20708,7 @@ class PanicOutputScanner {
         }
         if (HOOK_PANIC.test(line)) {
             const finding = { messageLines: [], frames: [], raw: [clip(line)] };
-            if (f.hooks.length < MAX_FINDINGS)
-                f.hooks.push(finding);
+            pushBounded(f.hooks, finding, MAX_FINDINGS);
             state.mode = { name: 'hook-payload', finding, header: line, started: false };
             return;
         }
@@ -20692,26 +20721,15 @@ class PanicOutputScanner {
             }
             return;
         }
-        if ((match = SIMULATOR_ERROR.exec(line))) {
-            if (!f.simulatorError) {
-                f.simulatorError = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.simulatorError };
+        for (const [pattern, key] of TEXT_FINDINGS) {
+            if ((match = pattern.exec(line))) {
+                if (!f[key]) {
+                    const finding = { lines: [match[1]], raw: [clip(line)] };
+                    f[key] = finding;
+                    state.mode = { name: 'continuation', finding };
+                }
+                return;
             }
-            return;
-        }
-        if ((match = INTEGRITY_FAILED.exec(line))) {
-            if (!f.integrityFailed) {
-                f.integrityFailed = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.integrityFailed };
-            }
-            return;
-        }
-        if ((match = SIMULATION_FAILED.exec(line))) {
-            if (!f.simulationFailed) {
-                f.simulationFailed = { lines: [match[1]], raw: [clip(line)] };
-                state.mode = { name: 'continuation', finding: f.simulationFailed };
-            }
-            return;
         }
         if (CARGO_RUNNING.test(line)) {
             state.running = true;
@@ -20727,8 +20745,7 @@ class PanicOutputScanner {
         if (!state.running) {
             if ((match = RUSTC_ERROR.exec(line)) || (match = COULD_NOT_COMPILE.exec(line))) {
                 const finding = { message: line, raw: [clip(line)] };
-                if (f.compileErrors.length < MAX_FINDINGS)
-                    f.compileErrors.push(finding);
+                pushBounded(f.compileErrors, finding, MAX_FINDINGS);
                 state.mode = { name: 'diagnostic', finding, linesLeft: 3 };
                 return;
             }
@@ -20743,8 +20760,7 @@ class PanicOutputScanner {
     }
     newRustPanic(thread, legacy, header) {
         const finding = { thread, messageLines: [], legacy, frames: [], raw: [clip(header)] };
-        if (this.findings.rustPanics.length < MAX_FINDINGS)
-            this.findings.rustPanics.push(finding);
+        pushBounded(this.findings.rustPanics, finding, MAX_FINDINGS);
         return finding;
     }
 }
@@ -20989,29 +21005,22 @@ async function validateFix(options) {
             async () => seedStep('other_seeds', await pool(others, options.parallelism ?? external_node_os_default().cpus().length, runSeed)),
         ],
     ];
+    let failed;
     for (const [index, [name, run]] of plan.entries()) {
         const result = await run();
         steps.push(result);
         if (!result.passed) {
-            const failedSeeds = (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed);
-            return {
-                passed: false,
-                failedStep: name,
-                ...(failedSeeds[0] ? { failedSeed: failedSeeds[0] } : {}),
-                failedSeeds,
-                steps,
-                skippedSteps: plan.slice(index + 1).map(([skipped]) => skipped),
-                seeds: [failing, ...others],
-                clock: combineClockStates(steps.map((s) => s.clock)),
-                clockErrors: [...new Set(clockErrors)],
-            };
+            failed = { name, index, seeds: (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed) };
+            break;
         }
     }
     return {
-        passed: true,
-        failedSeeds: [],
+        passed: failed === undefined,
+        ...(failed ? { failedStep: failed.name } : {}),
+        ...(failed?.seeds[0] ? { failedSeed: failed.seeds[0] } : {}),
+        failedSeeds: failed?.seeds ?? [],
         steps,
-        skippedSteps: [],
+        skippedSteps: failed ? plan.slice(failed.index + 1).map(([skipped]) => skipped) : [],
         seeds: [failing, ...others],
         clock: combineClockStates(steps.map((s) => s.clock)),
         clockErrors: [...new Set(clockErrors)],
@@ -21208,6 +21217,7 @@ function toolsSettingsFromEnv(env) {
 ;// CONCATENATED MODULE: ./packages/mcp-tools/src/core.ts
 // The core modules this server uses, imported one by one rather than through the core index so the
 // bundle carries neither the libSQL store (a native dependency) nor anything else it does not run.
+
 
 
 
@@ -31721,7 +31731,9 @@ function registerValidateFix(server, ctx) {
 
 
 
-const SERVER_NAME = 'panic-fix';
+
+/** The name the agent's MCP config registers the server under (tools become `mcp__<name>__<tool>`). */
+const SERVER_NAME = MCP_SERVER_NAME;
 const SERVER_VERSION = '0.1.0';
 /** The agents' MCP server: everything about the panic comes from `settings` (the action), never the agent. */
 function createServer(settings, overrides = {}) {

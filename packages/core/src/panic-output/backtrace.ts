@@ -36,11 +36,17 @@ const TOOLCHAIN_PATH =
   /^\/rustc\/|\/\.cargo\/(?:registry|git)\/|\/\.rustup\/|\/library\/(?:std|core|alloc|proc_macro|test)\/src\//;
 const TOOLCHAIN_FN = /^(?:std|core|alloc)::|^<(?:std|core|alloc)::|^__rust/;
 
+/** The frame's file with `/` separators, when it has a file and a line and is not toolchain source. */
+function nonToolchainFile(frame: BacktraceFrame): string | undefined {
+  if (frame.file === undefined || frame.line === undefined) return undefined;
+  const file = frame.file.replace(/\\/g, '/');
+  return TOOLCHAIN_PATH.test(file) ? undefined : file;
+}
+
 /** A frame whose source is the repository's own code rather than std, rustc or a registry crate. */
 export function isRepoFrame(frame: BacktraceFrame, repoDir?: string): boolean {
-  if (!frame.file || frame.line === undefined) return false;
-  const file = frame.file.replace(/\\/g, '/');
-  if (TOOLCHAIN_PATH.test(file)) return false;
+  const file = frame.file ? nonToolchainFile(frame) : undefined;
+  if (file === undefined) return false;
   if (isAbsolute(file)) {
     // Absolute paths are the repo's only when they lie inside it.
     return repoDir !== undefined && !isAbsolute(normaliseSourcePath(file, repoDir));
@@ -64,8 +70,7 @@ export function panicSiteFrame(
 }
 
 function isOwnCode(frame: BacktraceFrame): boolean {
-  if (frame.file === undefined || frame.line === undefined) return false;
-  return !TOOLCHAIN_PATH.test(frame.file.replace(/\\/g, '/')) && !TOOLCHAIN_FN.test(frame.fn);
+  return nonToolchainFile(frame) !== undefined && !TOOLCHAIN_FN.test(frame.fn);
 }
 
 export function frameLocation(frame: BacktraceFrame, repoDir?: string): SourceLocation {

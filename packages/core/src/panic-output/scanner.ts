@@ -71,6 +71,12 @@ const CAPTURED_BACKTRACE = /captured backtrace:\s*$/;
 const SIMULATOR_ERROR = /^Error: failed with error: '(.*)$/;
 const SIMULATION_FAILED = /simulation failed:\s?(.*)$/;
 const INTEGRITY_FAILED = /integrity check failed:?\s?(.*)$/;
+/** Checked in this order; the first line of each kind is kept, with its continuation lines. */
+const TEXT_FINDINGS = [
+  [SIMULATOR_ERROR, 'simulatorError'],
+  [INTEGRITY_FAILED, 'integrityFailed'],
+  [SIMULATION_FAILED, 'simulationFailed'],
+] as const;
 const RUSTC_ERROR = /^error\[E\d+\]: (.*)$/;
 const COULD_NOT_COMPILE = /^error: (could not compile .*)$/;
 const GENERIC_ERROR = /^error: (.*)$/;
@@ -301,7 +307,7 @@ export class PanicOutputScanner {
     }
     if (HOOK_PANIC.test(line)) {
       const finding: HookFinding = { messageLines: [], frames: [], raw: [clip(line)] };
-      if (f.hooks.length < MAX_FINDINGS) f.hooks.push(finding);
+      pushBounded(f.hooks, finding, MAX_FINDINGS);
       state.mode = { name: 'hook-payload', finding, header: line, started: false };
       return;
     }
@@ -314,26 +320,15 @@ export class PanicOutputScanner {
       }
       return;
     }
-    if ((match = SIMULATOR_ERROR.exec(line))) {
-      if (!f.simulatorError) {
-        f.simulatorError = { lines: [match[1]!], raw: [clip(line)] };
-        state.mode = { name: 'continuation', finding: f.simulatorError };
+    for (const [pattern, key] of TEXT_FINDINGS) {
+      if ((match = pattern.exec(line))) {
+        if (!f[key]) {
+          const finding: TextFinding = { lines: [match[1]!], raw: [clip(line)] };
+          f[key] = finding;
+          state.mode = { name: 'continuation', finding };
+        }
+        return;
       }
-      return;
-    }
-    if ((match = INTEGRITY_FAILED.exec(line))) {
-      if (!f.integrityFailed) {
-        f.integrityFailed = { lines: [match[1]!], raw: [clip(line)] };
-        state.mode = { name: 'continuation', finding: f.integrityFailed };
-      }
-      return;
-    }
-    if ((match = SIMULATION_FAILED.exec(line))) {
-      if (!f.simulationFailed) {
-        f.simulationFailed = { lines: [match[1]!], raw: [clip(line)] };
-        state.mode = { name: 'continuation', finding: f.simulationFailed };
-      }
-      return;
     }
     if (CARGO_RUNNING.test(line)) {
       state.running = true;
@@ -348,7 +343,7 @@ export class PanicOutputScanner {
     if (!state.running) {
       if ((match = RUSTC_ERROR.exec(line)) || (match = COULD_NOT_COMPILE.exec(line))) {
         const finding: CompileFinding = { message: line, raw: [clip(line)] };
-        if (f.compileErrors.length < MAX_FINDINGS) f.compileErrors.push(finding);
+        pushBounded(f.compileErrors, finding, MAX_FINDINGS);
         state.mode = { name: 'diagnostic', finding, linesLeft: 3 };
         return;
       }
@@ -364,7 +359,7 @@ export class PanicOutputScanner {
 
   private newRustPanic(thread: string, legacy: boolean, header: string): RustPanicFinding {
     const finding: RustPanicFinding = { thread, messageLines: [], legacy, frames: [], raw: [clip(header)] };
-    if (this.findings.rustPanics.length < MAX_FINDINGS) this.findings.rustPanics.push(finding);
+    pushBounded(this.findings.rustPanics, finding, MAX_FINDINGS);
     return finding;
   }
 }

@@ -73,19 +73,24 @@ export function tclWord(text: string): string {
 
 const BARE_ELEMENT = /^[A-Za-z0-9_.:|,+\-*/=<>!?@%^&~'()]+$/;
 
+/** A plain token Tcl reads as itself, bare (a leading `#` would start a comment). */
+function isBare(text: string): boolean {
+  return BARE_ELEMENT.test(text) && !text.startsWith('#');
+}
+
 /** Like `tclWord`, but a plain token (`1|abc`) stays bare, as Turso's hand-written tests have it. */
 export function tclArg(text: string): string {
-  return BARE_ELEMENT.test(text) && !text.startsWith('#') ? text : tclWord(text);
+  return isBare(text) ? text : tclWord(text);
 }
 
 /** `text` read as a Tcl list is its own lines: every line a plain non-empty token (so both readings agree). */
 export function isPlainLines(text: string): boolean {
-  return text.split('\n').every((line) => BARE_ELEMENT.test(line) && !line.startsWith('#'));
+  return text.split('\n').every(isBare);
 }
 
 /** One element of a Tcl list whose value is exactly `text` (what `lindex` returns). */
 export function tclListElement(text: string): string {
-  if (BARE_ELEMENT.test(text) && !text.startsWith('#')) return text;
+  if (isBare(text)) return text;
   if (canBrace(text)) return `{${text}}`;
   return backslashEscape(text, true);
 }

@@ -171,29 +171,22 @@ export async function validateFix(options: ValidateFixOptions): Promise<Validati
     ],
   ];
 
+  let failed: { name: ValidationStepName; index: number; seeds: string[] } | undefined;
   for (const [index, [name, run]] of plan.entries()) {
     const result = await run();
     steps.push(result);
     if (!result.passed) {
-      const failedSeeds = (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed);
-      return {
-        passed: false,
-        failedStep: name,
-        ...(failedSeeds[0] ? { failedSeed: failedSeeds[0] } : {}),
-        failedSeeds,
-        steps,
-        skippedSteps: plan.slice(index + 1).map(([skipped]) => skipped),
-        seeds: [failing, ...others],
-        clock: combineClockStates(steps.map((s) => s.clock)),
-        clockErrors: [...new Set(clockErrors)],
-      };
+      failed = { name, index, seeds: (result.seeds ?? []).filter((s) => !s.passed).map((s) => s.seed) };
+      break;
     }
   }
   return {
-    passed: true,
-    failedSeeds: [],
+    passed: failed === undefined,
+    ...(failed ? { failedStep: failed.name } : {}),
+    ...(failed?.seeds[0] ? { failedSeed: failed.seeds[0] } : {}),
+    failedSeeds: failed?.seeds ?? [],
     steps,
-    skippedSteps: [],
+    skippedSteps: failed ? plan.slice(failed.index + 1).map(([skipped]) => skipped) : [],
     seeds: [failing, ...others],
     clock: combineClockStates(steps.map((s) => s.clock)),
     clockErrors: [...new Set(clockErrors)],
