@@ -52227,11 +52227,17 @@ async function probeWorktree() {
 /** Probes every backend (for logs and tests); `detectBackend` stops at the first that works. */
 async function probeBackends(config, opts) {
     const resolved = await withWorkDir(opts);
-    return [
-        await probeAgentfs(config.agentfsPath, resolved),
-        await probeOverlay(resolved),
-        await probeWorktree(),
-    ];
+    const probes = [];
+    for (const backend of AUTO_ORDER)
+        probes.push(await probeBackend(backend, config, resolved));
+    return probes;
+}
+function probeBackend(backend, config, resolved) {
+    if (backend === 'agentfs')
+        return probeAgentfs(config.agentfsPath, resolved);
+    if (backend === 'overlay')
+        return probeOverlay(resolved);
+    return probeWorktree();
 }
 async function withWorkDir(opts) {
     await mkdir(opts.workDir, { recursive: true });
@@ -52250,11 +52256,7 @@ async function detect_detectBackend(config, opts) {
     const resolved = await withWorkDir(opts);
     const probes = [];
     for (const backend of AUTO_ORDER) {
-        const probe = backend === 'agentfs'
-            ? await probeAgentfs(config.agentfsPath, resolved)
-            : backend === 'overlay'
-                ? await probeOverlay(resolved)
-                : await probeWorktree();
+        const probe = await probeBackend(backend, config, resolved);
         probes.push(probe);
         if (probe.available) {
             const skipped = probes.filter((p) => !p.available).map((p) => `${p.backend} unavailable: ${p.detail}`);

@@ -152,11 +152,19 @@ export async function probeWorktree(): Promise<BackendProbe> {
 /** Probes every backend (for logs and tests); `detectBackend` stops at the first that works. */
 export async function probeBackends(config: SandboxConfig, opts: DetectOptions): Promise<BackendProbe[]> {
   const resolved = await withWorkDir(opts);
-  return [
-    await probeAgentfs(config.agentfsPath, resolved),
-    await probeOverlay(resolved),
-    await probeWorktree(),
-  ];
+  const probes: BackendProbe[] = [];
+  for (const backend of AUTO_ORDER) probes.push(await probeBackend(backend, config, resolved));
+  return probes;
+}
+
+function probeBackend(
+  backend: SandboxBackendName,
+  config: SandboxConfig,
+  resolved: DetectOptions,
+): Promise<BackendProbe> {
+  if (backend === 'agentfs') return probeAgentfs(config.agentfsPath, resolved);
+  if (backend === 'overlay') return probeOverlay(resolved);
+  return probeWorktree();
 }
 
 async function withWorkDir(opts: DetectOptions): Promise<DetectOptions> {
@@ -177,12 +185,7 @@ export async function detectBackend(config: SandboxConfig, opts: DetectOptions):
   const resolved = await withWorkDir(opts);
   const probes: BackendProbe[] = [];
   for (const backend of AUTO_ORDER) {
-    const probe =
-      backend === 'agentfs'
-        ? await probeAgentfs(config.agentfsPath, resolved)
-        : backend === 'overlay'
-          ? await probeOverlay(resolved)
-          : await probeWorktree();
+    const probe = await probeBackend(backend, config, resolved);
     probes.push(probe);
     if (probe.available) {
       const skipped = probes.filter((p) => !p.available).map((p) => `${p.backend} unavailable: ${p.detail}`);
