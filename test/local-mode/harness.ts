@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { ACTIVE_STATUSES } from '../../packages/core/src/state/machine.js';
 import { PanicStore } from '../../packages/core/src/store/panic-store.js';
 import type { PanicRow } from '../../packages/core/src/store/rows.js';
@@ -115,17 +116,17 @@ export function spawnRun(layout: Layout, args: string[]): RunningCli {
   return { child, stdout: () => out, stderr: () => err, exited, status: () => status };
 }
 
-/** Polls `check` until it returns a value (not undefined); fails with `what` after `timeoutMs`. */
+/** Polls `check` until it returns a value (not undefined or false); fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined> | T | undefined,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs: number,
   cli?: RunningCli,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > until)
       throw new Error(
         `timed out waiting for ${what}${cli ? `\n--- stdout tail:\n${cli.stdout().slice(-4000)}\n--- stderr tail:\n${cli.stderr().slice(-2000)}` : ''}`,
@@ -139,6 +140,24 @@ export function stranded(rows: PanicRow[]): string[] {
   return rows
     .filter((r) => ACTIVE_STATUSES.includes(r.status) || r.claim_owner !== null)
     .map((r) => `${r.panic_location}: ${r.status} (owner ${r.claim_owner ?? '-'})`);
+}
+
+/**
+ * After a stop: nothing stranded, and each selected panic (default: every one the skip gate lets
+ * through) back to pending, unclaimed, its attempt not consumed. Returns the rows for more checks.
+ */
+export async function expectReleased(
+  l: Layout,
+  which: (p: PlantedPanic) => boolean = (p) => p.kind !== 'unimplemented',
+): Promise<PanicRow[]> {
+  const rows = await l.rows();
+  expect(stranded(rows)).toEqual([]);
+  for (const p of l.panics.filter(which))
+    expect(
+      rows.find((r) => r.panic_location === p.panic_location),
+      p.panic_location,
+    ).toMatchObject({ status: 'pending', claim_owner: null, attempt: 0 });
+  return rows;
 }
 
 /** Live processes (other than this one) whose command line, environment or cwd mention `marker`. */

@@ -27,12 +27,7 @@ it('polls, picks up panics enqueued later (panicsPerRun per pass), then stops on
   });
   const l = layout;
   const cli = spawnRun(l, ['--poll-seconds', '1']);
-  await waitFor(
-    'the first pass',
-    () => (/^\S+ +skipped /m.test(cli.stdout()) ? true : undefined),
-    120_000,
-    cli,
-  );
+  await waitFor('the first pass', () => /^\S+ +skipped /m.test(cli.stdout()), 120_000, cli);
   expect(cli.status()).toBeUndefined();
 
   const late = l.panics.filter((p) => p.kind === 'index' || p.kind === 'assert');
@@ -42,9 +37,7 @@ it('polls, picks up panics enqueued later (panicsPerRun per pass), then stops on
     'the late panics to be fixed',
     async () => {
       const rows = await l.rows();
-      return late.every((p) => rows.find((r) => r.panic_location === p.panic_location)?.status === 'pr_open')
-        ? true
-        : undefined;
+      return late.every((p) => rows.find((r) => r.panic_location === p.panic_location)?.status === 'pr_open');
     },
     150_000,
     cli,

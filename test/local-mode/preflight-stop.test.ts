@@ -8,7 +8,7 @@ import {
   processesMentioning,
   sleep,
   spawnRun,
-  stranded,
+  expectReleased,
   waitFor,
   type Layout,
 } from './harness.js';
@@ -19,21 +19,6 @@ afterEach(async () => {
   layout = undefined;
 });
 
-/** Every planted panic the skip gate lets through is pending, unclaimed, with no attempt used. */
-async function expectAllPendingUnconsumed(l: Layout) {
-  const rows = await l.rows();
-  expect(stranded(rows)).toEqual([]);
-  for (const p of l.panics.filter((q) => q.kind !== 'unimplemented'))
-    expect(
-      rows.find((r) => r.panic_location === p.panic_location),
-      p.panic_location,
-    ).toMatchObject({
-      status: 'pending',
-      claim_owner: null,
-      attempt: 0,
-    });
-}
-
 const slowBuild = (seconds: number) => ({
   target: { validationSeeds: 4, buildCommand: ['sleep', String(seconds)], testCommand: ['true'] },
 });
@@ -42,33 +27,23 @@ it('SIGTERM during the preflight build: build finishes, nothing starts, exit 0',
   layout = await prepareLayout({ name: 'pre-drain', properties: slowBuild(3) });
   const l = layout;
   const cli = spawnRun(l, ['--once']);
-  await waitFor(
-    'the preflight build',
-    () => (/preflight build: sleep 3/.test(cli.stdout()) ? true : undefined),
-    60_000,
-    cli,
-  );
+  await waitFor('the preflight build', () => /preflight build: sleep 3/.test(cli.stdout()), 60_000, cli);
   cli.child.kill('SIGTERM');
   const exit = await waitFor('exit', () => cli.status(), 60_000, cli);
   expect(exit, cli.stderr()).toEqual({ code: 0, signal: null });
   expect(parseProgress(cli.stdout()).events).toEqual([]);
-  await expectAllPendingUnconsumed(l);
+  await expectReleased(l);
 });
 
 it('second SIGTERM during the preflight build: the build is killed, exit 1, nothing claimed', async () => {
   layout = await prepareLayout({ name: 'pre-kill', properties: slowBuild(60) });
   const l = layout;
   const cli = spawnRun(l, ['--once']);
-  await waitFor(
-    'the preflight build',
-    () => (/preflight build: sleep 60/.test(cli.stdout()) ? true : undefined),
-    60_000,
-    cli,
-  );
+  await waitFor('the preflight build', () => /preflight build: sleep 60/.test(cli.stdout()), 60_000, cli);
   // The build runs in the target checkout, which is under the test's directory.
   await waitFor(
     'the build process',
-    async () => ((await processesMentioning(l.dir)).some((p) => p.includes('sleep 60')) ? true : undefined),
+    async () => (await processesMentioning(l.dir)).some((p) => p.includes('sleep 60')),
     10_000,
     cli,
   );
@@ -80,7 +55,7 @@ it('second SIGTERM during the preflight build: the build is killed, exit 1, noth
   expect(cli.stderr()).toMatch(/stopped by a second signal/);
   expect(cli.stderr()).not.toMatch(/does not pass preflight/);
   expect(await processesMentioning(l.dir)).toEqual([]);
-  await expectAllPendingUnconsumed(l);
+  await expectReleased(l);
 });
 
 it('polling: a failing pass is reported and retried, SIGTERM still stops it cleanly', async () => {
@@ -92,10 +67,7 @@ it('polling: a failing pass is reported and retried, SIGTERM still stops it clea
   const cli = spawnRun(l, ['--poll-seconds', '1']);
   await waitFor(
     'two failed passes',
-    () =>
-      (cli.stdout().match(/^ERROR: pass failed: .*does not pass preflight/gm) ?? []).length >= 2
-        ? true
-        : undefined,
+    () => (cli.stdout().match(/^ERROR: pass failed: .*does not pass preflight/gm) ?? []).length >= 2,
     60_000,
     cli,
   );
@@ -103,5 +75,5 @@ it('polling: a failing pass is reported and retried, SIGTERM still stops it clea
   cli.child.kill('SIGTERM');
   const exit = await waitFor('exit', () => cli.status(), 30_000, cli);
   expect(exit, cli.stderr()).toEqual({ code: 0, signal: null });
-  await expectAllPendingUnconsumed(l);
+  await expectReleased(l);
 });

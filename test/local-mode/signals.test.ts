@@ -11,7 +11,7 @@ import {
   processesMentioning,
   sleep,
   spawnRun,
-  stranded,
+  expectReleased,
   waitFor,
   type Layout,
 } from './harness.js';
@@ -21,14 +21,6 @@ afterEach(async () => {
   await layout?.close();
   layout = undefined;
 });
-
-/** Panics that were released: back to pending, unclaimed, attempt not consumed. */
-function expectReleased(rows: Awaited<ReturnType<Layout['rows']>>, locations: string[]) {
-  for (const location of locations) {
-    const row = rows.find((r) => r.panic_location === location);
-    expect(row, location).toMatchObject({ status: 'pending', claim_owner: null, attempt: 0 });
-  }
-}
 
 async function sandboxesLeft(layout: Layout): Promise<string[]> {
   const entries = await readdir(path.join(layout.workDir, 'sandboxes')).catch(() => [] as string[]);
@@ -68,13 +60,8 @@ describe('panic-fix run: signals', () => {
       );
     expect(progress.started('fix')).toEqual([]);
 
-    const rows = await l.rows();
-    expect(stranded(rows)).toEqual([]);
     // Everything claimable went back to pending unconsumed, the in-flight ones after their phase.
-    expectReleased(
-      rows,
-      l.panics.filter((p) => p.kind !== 'unimplemented').map((p) => p.panic_location),
-    );
+    const rows = await expectReleased(l);
     expect(rows.find((r) => r.panic_location === reproducing)?.failing_seed).toMatch(/^\d+$/);
     expect(await sandboxesLeft(l)).toEqual([]);
     expect(await processesMentioning(l.dir)).toEqual([]);
@@ -89,12 +76,7 @@ describe('panic-fix run: signals', () => {
     });
     const l = layout;
     const cli = spawnRun(l, ['--once']);
-    await waitFor(
-      'an agent session',
-      () => (/│ session started/.test(cli.stdout()) ? true : undefined),
-      120_000,
-      cli,
-    );
+    await waitFor('an agent session', () => /│ session started/.test(cli.stdout()), 120_000, cli);
     expect(await processesMentioning(l.dir)).not.toEqual([]);
     cli.child.kill('SIGTERM');
     await sleep(1_000); // a separate signal, not a copy of the first
@@ -118,12 +100,7 @@ describe('panic-fix run: signals', () => {
         10_000,
       ),
     ).toEqual([]);
-    const rows = await l.rows();
-    expect(stranded(rows)).toEqual([]);
-    expectReleased(
-      rows,
-      l.panics.filter((p) => p.kind !== 'unimplemented').map((p) => p.panic_location),
-    );
+    await expectReleased(l);
     expect(parseProgress(cli.stdout()).started('fix')).toEqual([]);
     expect(await sandboxesLeft(l)).toEqual([]);
   }, 200_000);
@@ -139,8 +116,7 @@ describe('panic-fix run: signals', () => {
     const cli = spawnRun(l, ['--once']);
     await waitFor(
       'a fixer session',
-      () =>
-        /▶ \S+ │ fixer agent \(attempt 1\)[\s\S]*│ session started/.test(cli.stdout()) ? true : undefined,
+      () => /▶ \S+ │ fixer agent \(attempt 1\)[\s\S]*│ session started/.test(cli.stdout()),
       150_000,
       cli,
     );
@@ -157,12 +133,7 @@ describe('panic-fix run: signals', () => {
         10_000,
       ),
     ).toEqual([]);
-    const rows = await l.rows();
-    expect(stranded(rows)).toEqual([]);
-    expectReleased(
-      rows,
-      l.panics.filter((p) => p.kind === 'assert').map((p) => p.panic_location),
-    );
+    await expectReleased(l, (p) => p.kind === 'assert');
     expect(parseProgress(cli.stdout()).started('ship')).toEqual([]);
     expect(await sandboxesLeft(l)).toEqual([]);
   }, 200_000);
