@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Reporter } from '../packages/core/src/pipeline/reporter.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -73,6 +74,15 @@ export async function benchTmp(prefix: string): Promise<string> {
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
+
+/** A reporter that prints nothing: the pipeline's own logging stays out of the timings. */
+export const quietReporter: Reporter = {
+  log: () => undefined,
+  group: (_title, fn) => fn(),
+  summary: () => undefined,
+  annotate: () => undefined,
+  mask: () => undefined,
+};
 
 export const sec = (ms: number, digits = 2) => `${(ms / 1000).toFixed(digits)} s`;
 export const ms = (value: number, digits = 1) => `${value.toFixed(digits)} ms`;

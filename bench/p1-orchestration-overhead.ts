@@ -14,19 +14,18 @@ import { unionMs } from '../packages/core/src/clock/server.js';
 import { PANIC_FIX_HOME } from '../packages/core/src/cli/run-local.js';
 import { configSchema } from '../packages/core/src/config/schema.js';
 import { runLocalPass } from '../packages/core/src/local/orchestrator.js';
-import type { Reporter } from '../packages/core/src/pipeline/reporter.js';
 import { PanicStore } from '../packages/core/src/store/panic-store.js';
 import { prepareDemo } from '../packages/testkit/src/demo/prepare.js';
 import { CLAUDE_BIN } from '../packages/testkit/src/scripted-model/claude-env.js';
-import { benchTmp, removeDir, runStandalone, sec, type BenchOptions, type BenchResult } from './lib.js';
-
-const quietReporter: Reporter = {
-  log: () => undefined,
-  group: (_title, fn) => fn(),
-  summary: () => undefined,
-  annotate: () => undefined,
-  mask: () => undefined,
-};
+import {
+  benchTmp,
+  quietReporter,
+  removeDir,
+  runStandalone,
+  sec,
+  type BenchOptions,
+  type BenchResult,
+} from './lib.js';
 
 /** Only plain absolute paths go into the generated wrappers (single-quoted, so nothing in them is interpreted). */
 function safePath(p: string): string {

@@ -6,13 +6,13 @@
 import path from 'node:path';
 import { configSchema } from '../packages/core/src/config/schema.js';
 import { runPreflight } from '../packages/core/src/pipeline/preflight.js';
-import type { Reporter } from '../packages/core/src/pipeline/reporter.js';
 import { PanicStore } from '../packages/core/src/store/panic-store.js';
 import { materialiseTarget } from '../packages/testkit/src/target-repo/index.js';
 import {
   benchTmp,
   median,
   ms,
+  quietReporter,
   removeDir,
   runStandalone,
   sec,
@@ -20,14 +20,6 @@ import {
   type BenchOptions,
   type BenchResult,
 } from './lib.js';
-
-const quietReporter: Reporter = {
-  log: () => undefined,
-  group: (_title, fn) => fn(),
-  summary: () => undefined,
-  annotate: () => undefined,
-  mask: () => undefined,
-};
 
 export async function benchPreflightCache(opts: BenchOptions): Promise<BenchResult> {
   const cachedRuns = opts.quick ? 3 : 5;

@@ -14,6 +14,7 @@ import { runCommand } from '../packages/core/src/util/run-command.js';
 import {
   applyFixturePatch,
   materialiseTarget,
+  memoryTclTest,
   plantedPanics,
 } from '../packages/testkit/src/target-repo/index.js';
 import {
@@ -52,14 +53,7 @@ export async function benchParallelValidation(opts: BenchOptions): Promise<Bench
     const regressionTest = 'testing/panic_insert_partial_columns.test';
     await writeFile(
       path.join(repo, regressionTest),
-      [
-        '#!/usr/bin/env tclsh',
-        'set testdir [file dirname $argv0]',
-        'source $testdir/tester.tcl',
-        '',
-        `do_execsql_test_on_specific_db {:memory:} panic-insert-partial-columns {${panic.sql_statements}} {${panic.expected_output}}`,
-        '',
-      ].join('\n'),
+      memoryTclTest('panic-insert-partial-columns', panic.sql_statements, panic.expected_output!),
     );
     process.stdout.write('P4: building the example target with the reference fix…\n');
     const build = await runCommand({ argv: ['make'], cwd: repo, timeoutMs: 10 * 60_000 });

@@ -1,7 +1,11 @@
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand, type RunCommandResult } from '../../packages/core/src/util/run-command.js';
-import { materialiseTarget, type MaterialisedTarget } from '../../packages/testkit/src/target-repo/index.js';
+import {
+  materialiseTarget,
+  memoryTclTest,
+  type MaterialisedTarget,
+} from '../../packages/testkit/src/target-repo/index.js';
 
 const created: string[] = [];
 
@@ -99,12 +103,6 @@ export function parseShellPanic(stderr: string): ShellPanic | undefined {
   return { thread: match[1]!, location: match[2]!, message: match[3]! };
 }
 
-/** Quotes text for a Tcl braced word (the fixtures contain no braces or backslashes). */
-function tclBraces(text: string): string {
-  if (/[{}\\]/.test(text)) throw new Error(`cannot brace-quote ${JSON.stringify(text)}`);
-  return `{${text}}`;
-}
-
 /** Writes testing/<file> with one `{:memory:}` test and registers it in testing/all.test. */
 export async function addRegressionTest(
   repo: string,
@@ -113,14 +111,6 @@ export async function addRegressionTest(
   sql: string,
   expected: string,
 ): Promise<void> {
-  const body = [
-    '#!/usr/bin/env tclsh',
-    'set testdir [file dirname $argv0]',
-    'source $testdir/tester.tcl',
-    '',
-    `do_execsql_test_on_specific_db {:memory:} ${name} ${tclBraces(sql)} ${tclBraces(expected)}`,
-    '',
-  ].join('\n');
-  await writeFile(path.join(repo, 'testing', file), body, { mode: 0o755 });
+  await writeFile(path.join(repo, 'testing', file), memoryTclTest(name, sql, expected), { mode: 0o755 });
   await appendFile(path.join(repo, 'testing', 'all.test'), `source $testdir/${file}\n`);
 }

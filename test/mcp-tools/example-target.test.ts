@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetSchema } from '../../packages/core/src/config/schema.js';
 import type { ToolsSettings } from '../../packages/core/src/tools-env.js';
 import {
-  fixturePath,
+  applyFixturePatch,
   materialiseTarget,
+  memoryTclTest,
   plantedPanics,
   type PlantedPanic,
 } from '../../packages/testkit/src/target-repo/index.js';
@@ -22,12 +22,10 @@ let close: () => Promise<void>;
 let settings: ToolsSettings;
 let contextFile: string;
 
-const git = (args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
-
 beforeAll(async () => {
   panic = (await plantedPanics()).find((p) => p.id === 'insert-partial-columns')!;
   ({ repo } = await materialiseTarget());
-  git(['apply', fixturePath(panic.reference!.simulator_patch)]);
+  applyFixturePatch(repo, panic.reference!.simulator_patch);
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-example-'));
   contextFile = path.join(dir, 'panic_context.json');
   const regressionTest = 'testing/panic_insert_partial_columns.test';
@@ -37,14 +35,7 @@ beforeAll(async () => {
   );
   await writeFile(
     path.join(repo, regressionTest),
-    [
-      '#!/usr/bin/env tclsh',
-      'set testdir [file dirname $argv0]',
-      'source $testdir/tester.tcl',
-      '',
-      `do_execsql_test_on_specific_db {:memory:} panic-insert-partial-columns {${panic.sql_statements}} {${panic.expected_output}}`,
-      '',
-    ].join('\n'),
+    memoryTclTest('panic-insert-partial-columns', panic.sql_statements, panic.expected_output!),
   );
   settings = {
     panicLocation: panic.panic_location,
@@ -98,7 +89,7 @@ describe('the MCP tools on the example target', () => {
     expect(before.isError).toBe(true);
     expect(before.structuredContent).toMatchObject({ passed: false, failed_step: 'regression_test' });
 
-    git(['apply', fixturePath(panic.reference!.fix_patch)]);
+    applyFixturePatch(repo, panic.reference!.fix_patch);
     const after = await call(client, 'validate-fix', { failing_seed: panic.reference!.seed });
     expect(after.isError, text(after)).toBeFalsy();
     const report = after.structuredContent as { passed: boolean; seeds: string[]; steps: { step: string }[] };

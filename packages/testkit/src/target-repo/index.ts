@@ -133,3 +133,21 @@ export async function applyEdits(repo: string, edits: readonly TargetEdit[]): Pr
 export function applyFixturePatch(repo: string, fixture: string): void {
   git(repo, ['apply', '--whitespace=nowarn', fixturePath(fixture)]);
 }
+
+/** Quotes text for a Tcl braced word (the fixtures contain no braces or backslashes). */
+function tclBraces(text: string): string {
+  if (/[{}\\]/.test(text)) throw new Error(`cannot brace-quote ${JSON.stringify(text)}`);
+  return `{${text}}`;
+}
+
+/** A TCL regression test file for the example target: one `{:memory:}` test named `name`. */
+export function memoryTclTest(name: string, sql: string, expected: string): string {
+  return [
+    '#!/usr/bin/env tclsh',
+    'set testdir [file dirname $argv0]',
+    'source $testdir/tester.tcl',
+    '',
+    `do_execsql_test_on_specific_db {:memory:} ${name} ${tclBraces(sql)} ${tclBraces(expected)}`,
+    '',
+  ].join('\n');
+}
