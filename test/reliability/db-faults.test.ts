@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanicStore, StoreError } from '../../packages/core/src/index.js';
-import { runCli } from '../../packages/core/src/cli/main.js';
+import { runCliCaptured } from '../../packages/testkit/src/cli/captured.js';
 import { lockDatabase, type DbLock } from './db-lock.js';
 import { startRig, waitFor, type Rig } from './rig.js';
 
@@ -23,18 +23,7 @@ afterAll(() => {
   );
 });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    readStdin: async () => '',
-    env: {},
-    cwd: await mkdtemp(path.join(tmpdir(), 'db-faults-cli-')),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliCaptured(args);
 
 /** The row as another process (the sqlite3 shell) reads it. */
 function otherProcessSees(dbFile: string): string {

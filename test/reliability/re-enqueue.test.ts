@@ -3,24 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PanicStore } from '../../packages/core/src/index.js';
-import { runCli } from '../../packages/core/src/cli/main.js';
+import { runCliCaptured } from '../../packages/testkit/src/cli/captured.js';
 
 /**
  * Re-enqueueing a location that is already stored: a clear refusal, or an explicit requeue; never a
  * silent overwrite, and never a requeue from under a live claim unless forced.
  */
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    readStdin: async () => '',
-    env: {},
-    cwd: await mkdtemp(path.join(tmpdir(), 're-enqueue-')),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliCaptured(args);
 
 describe('enqueue of an existing location', () => {
   it('refuses in every state, changes nothing, and requeues only when asked (and forced under a live claim)', async () => {

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../packages/core/src/cli/main.js';
+import { runCliCaptured } from '../../packages/testkit/src/cli/captured.js';
 import { targetSchema } from '../../packages/core/src/config/schema.js';
 import { panicNames } from '../../packages/core/src/naming.js';
 import { writeIntoSandbox } from '../../packages/core/src/pipeline/sandbox-io.js';
@@ -124,18 +124,8 @@ describe('enqueue', () => {
 
   it('the CLI takes the bytes from files exactly, and refuses NUL, oversize and non-UTF-8 input clearly', async () => {
     const db = `file:${path.join(dir, 'cli.db')}`;
-    const cli = async (args: string[], stdin = '') => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli([args[0]!, '--db', db, ...args.slice(1)], {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        readStdin: async () => stdin,
-        env: {},
-        cwd: dir,
-      });
-      return { code, stdout, stderr };
-    };
+    const cli = (args: string[], stdin = '') =>
+      runCliCaptured([args[0]!, '--db', db, ...args.slice(1)], { stdin, cwd: dir });
     const status = async () => (await cli(['status', '--json'])).stdout;
     for (const entry of entries) {
       for (const field of entry.fields.filter((f) => f !== 'location')) {

@@ -4,24 +4,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './main.js';
+import { runCliCaptured } from '../../../testkit/src/cli/captured.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'cli-'));
 }
 
-async function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    readStdin: async () => opts.stdin ?? '',
-    env: opts.env ?? {},
-    cwd: opts.cwd ?? (await tempDir()),
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe('panic-fix CLI', () => {
   it('shows a seed-style INSERT as pending in status', async () => {
