@@ -3,10 +3,11 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PanicStore, type PanicRow } from '../../packages/core/src/index.js';
+import type { PanicRow } from '../../packages/core/src/index.js';
+import { enqueuePlanted, readRows } from '../../packages/testkit/src/demo/planted-rows.js';
 import { expectedStatus } from '../../packages/testkit/src/demo/prepare.js';
 import { startGitHubServer, type GitHubServer } from '../../packages/testkit/src/github-server/index.js';
-import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
+import { plantedScenario } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
 import { CLAUDE_BIN, scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import {
@@ -47,22 +48,11 @@ beforeAll(async () => {
   origin = target.origin;
   panics = await plantedPanics();
   dbUrl = `file:${path.join(dir, 'state.db')}`;
-  const store = await PanicStore.open(dbUrl);
-  for (const p of panics)
-    await store.enqueue({
-      panic_location: p.panic_location,
-      panic_message: p.panic_message,
-      sql_statements: p.sql_statements,
-    });
-  store.close();
+  await enqueuePlanted(dbUrl, panics);
 
   github = await startGitHubServer({ repo: REPO, token: GITHUB_TOKEN, collaborators: ['maintainer'] });
   model = await startScriptedModel({
-    script: panicFixScenario(
-      panics
-        .filter((p) => p.kind !== 'unimplemented')
-        .map((p) => scenarioPanic(p, { neverReproduces: !p.reference })),
-    ),
+    script: plantedScenario(panics),
   });
   const properties = {
     baseRepoPath: target.repo,
@@ -97,14 +87,7 @@ afterAll(async () => {
   await github?.close();
 });
 
-async function rows(): Promise<PanicRow[]> {
-  const store = await PanicStore.open(dbUrl);
-  try {
-    return await store.list();
-  } finally {
-    store.close();
-  }
-}
+const rows = (): Promise<PanicRow[]> => readRows(dbUrl);
 
 describe('panic-fix.yml end to end on the example target', () => {
   it(

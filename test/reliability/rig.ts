@@ -3,9 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PanicStore, type PanicRow } from '../../packages/core/src/index.js';
+import type { PanicRow } from '../../packages/core/src/index.js';
+import { enqueuePlanted, readRows } from '../../packages/testkit/src/demo/planted-rows.js';
 import { startGitHubServer, type GitHubServer } from '../../packages/testkit/src/github-server/index.js';
-import { panicFixScenario, scenarioPanic } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
+import { plantedScenario } from '../../packages/testkit/src/scenario/panic-fix-scenario.js';
 import { CLAUDE_BIN, scriptedAgentEnv } from '../../packages/testkit/src/scripted-model/claude-env.js';
 import { startScriptedModel, type ScriptedModel } from '../../packages/testkit/src/scripted-model/server.js';
 import type { ScriptedTurn, TurnContext } from '../../packages/testkit/src/scripted-model/types.js';
@@ -67,21 +68,10 @@ export async function startRig(opts: { panicIds: string[] }): Promise<Rig> {
   });
   const dbFile = path.join(dir, 'state.db');
   const dbUrl = `file:${dbFile}`;
-  const store = await PanicStore.open(dbUrl);
-  for (const p of panics)
-    await store.enqueue({
-      panic_location: p.panic_location,
-      panic_message: p.panic_message,
-      sql_statements: p.sql_statements,
-    });
-  store.close();
+  await enqueuePlanted(dbUrl, panics);
 
   const github = await startGitHubServer({ repo: REPO, token: TOKEN, collaborators: ['maintainer'] });
-  const scenario = panicFixScenario(
-    panics
-      .filter((p) => p.kind !== 'unimplemented')
-      .map((p) => scenarioPanic(p, { neverReproduces: !p.reference })),
-  );
+  const scenario = plantedScenario(panics);
   const rig: Rig = {
     dir,
     dbFile,
@@ -113,14 +103,7 @@ export async function startRig(opts: { panicIds: string[] }): Promise<Rig> {
       await writeFile(file, JSON.stringify({ ...base, ...overrides }, null, 2));
       return file;
     },
-    async rows() {
-      const s = await PanicStore.open(dbUrl);
-      try {
-        return await s.list();
-      } finally {
-        s.close();
-      }
-    },
+    rows: () => readRows(dbUrl),
     async row(location) {
       const r = (await rig.rows()).find((x) => x.panic_location === location);
       if (!r) throw new Error(`no row ${location}`);

@@ -1,11 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PanicStore, type PanicRow } from '@panic-fix/core';
-import { panicFixScenario, scenarioPanic } from '../scenario/panic-fix-scenario.js';
+import type { PanicRow } from '@panic-fix/core';
+import { plantedScenario } from '../scenario/panic-fix-scenario.js';
 import { CLAUDE_BIN, scriptedAgentEnv } from '../scripted-model/claude-env.js';
 import { startScriptedModel } from '../scripted-model/server.js';
 import { delayed } from '../scripted-model/turns.js';
 import { materialiseTarget, plantedPanics, type PlantedPanic } from '../target-repo/index.js';
+import { enqueuePlanted } from './planted-rows.js';
 
 export interface DemoModel {
   description: string;
@@ -49,22 +50,9 @@ export async function prepareDemo(opts: {
   for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(`${dbFile}${suffix}`, { force: true });
   const tursoUrl = `file:${dbFile}`;
   const panics = await plantedPanics();
-  const store = await PanicStore.open(tursoUrl);
-  try {
-    for (const p of panics) {
-      if (opts.enqueue && !opts.enqueue(p)) continue;
-      await store.enqueue({
-        panic_location: p.panic_location,
-        panic_message: p.panic_message,
-        sql_statements: p.sql_statements,
-      });
-      opts.log(
-        `  enqueued ${p.panic_location} (${p.kind}): ${p.panic_message.split('\n')[0]?.slice(0, 80)}\n`,
-      );
-    }
-  } finally {
-    store.close();
-  }
+  await enqueuePlanted(tursoUrl, opts.enqueue ? panics.filter(opts.enqueue) : panics, (p) =>
+    opts.log(`  enqueued ${p.panic_location} (${p.kind}): ${p.panic_message.split('\n')[0]?.slice(0, 80)}\n`),
+  );
 
   const properties = {
     tursoUrl,
@@ -89,11 +77,7 @@ export async function prepareDemo(opts: {
     // PANIC_FIX_DEMO_SABOTAGE=1: the scripted reproducer never finds a seed, so the demo's
     // expectations fail (shows, and tests, that the demo exits non-zero then).
     const sabotage = process.env.PANIC_FIX_DEMO_SABOTAGE === '1';
-    const scenario = panicFixScenario(
-      panics
-        .filter((p) => p.kind !== 'unimplemented')
-        .map((p) => scenarioPanic(p, { neverReproduces: sabotage || !p.reference })),
-    );
+    const scenario = plantedScenario(panics, { sabotage });
     const delayMs = modelOpts.turnDelayMs ?? 0;
     const model = await startScriptedModel({
       script: delayMs > 0 ? (ctx) => delayed(delayMs, scenario(ctx)) : scenario,

@@ -154,3 +154,18 @@ function turnsFor(phase: 'reproducer' | 'fixer', panic: ScenarioPanic, repoDir: 
   }
   return turns;
 }
+
+/**
+ * The scripted agents for every planted panic the skip gate lets through; a panic without a reference
+ * fix never reproduces (nor does any, with `sabotage`).
+ */
+export function plantedScenario(
+  panics: readonly PlantedPanic[],
+  opts: { sabotage?: boolean } = {},
+): (ctx: TurnContext) => ScriptedTurn {
+  return panicFixScenario(
+    panics
+      .filter((p) => p.kind !== 'unimplemented')
+      .map((p) => scenarioPanic(p, { neverReproduces: opts.sabotage === true || !p.reference })),
+  );
+}
