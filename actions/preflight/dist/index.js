@@ -34419,33 +34419,21 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3580);
 
 
-await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .CsV)(async () => {
-    const reporter = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .actionReporter */ .I6x)();
-    const input = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .readInputs */ .KoQ)({
-        config: _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.config,
-        'panic-location': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.optionalLocation,
-        'dry-run': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.bool,
+await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runStoreAction */ .N_H)({ 'panic-location': _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .QL1.optionalLocation }, async ({ reporter, input, config, store }) => {
+    const url = (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runUrl */ .Vpz)();
+    const result = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runPreflight */ .hgE)({
+        config,
+        store,
+        owner: (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runOwner */ .zP1)(),
+        reporter,
+        ...(input['panic-location'] ? { location: input['panic-location'] } : {}),
+        ...(url ? { runUrl: url } : {}),
     });
-    const config = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .loadActionConfig */ .zlU)(input.config, reporter, { dryRun: input['dry-run'] });
-    const store = await _panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .PanicStore */ .fVV.open(config.tursoUrl, config.tursoAuthToken);
-    try {
-        const result = await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runPreflight */ .hgE)({
-            config,
-            store,
-            owner: (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runOwner */ .zP1)(),
-            reporter,
-            ...(input['panic-location'] ? { location: input['panic-location'] } : {}),
-            ...((0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runUrl */ .Vpz)() ? { runUrl: (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .runUrl */ .Vpz)() } : {}),
-        });
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('matrix', JSON.stringify({ include: result.claimed }));
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('count', String(result.claimed.length));
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('max_parallel', String(result.maxParallel));
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('base_commit', result.baseCommit);
-        reporter.summary((0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .preflightSummary */ .kNA)(result));
-    }
-    finally {
-        store.close();
-    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('matrix', JSON.stringify({ include: result.claimed }));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('count', String(result.claimed.length));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('max_parallel', String(result.maxParallel));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('base_commit', result.baseCommit);
+    reporter.summary((0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_1__/* .preflightSummary */ .kNA)(result));
 });
 
 __webpack_async_result__();
@@ -34459,19 +34447,15 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  fVV: () => (/* reexport */ panic_store_PanicStore),
-  I6x: () => (/* reexport */ reporter_actionReporter),
   QL1: () => (/* reexport */ context_inputs),
-  zlU: () => (/* reexport */ context_loadActionConfig),
   kNA: () => (/* reexport */ preflightSummary),
-  KoQ: () => (/* reexport */ context_readInputs),
-  CsV: () => (/* reexport */ context_runAction),
   zP1: () => (/* reexport */ context_runOwner),
   hgE: () => (/* reexport */ preflight_runPreflight),
+  N_H: () => (/* reexport */ context_runStoreAction),
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50436,7 +50420,7 @@ class NotFoundError extends StoreError {
     name = 'NotFoundError';
 }
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
-class panic_store_PanicStore {
+class PanicStore {
     current;
     reopen;
     constructor(current, 
@@ -50451,7 +50435,7 @@ class panic_store_PanicStore {
     static async open(url, authToken, opts = {}) {
         const client = await connectLibsql(url, authToken, opts);
         const embedded = url.startsWith('file:');
-        const store = new panic_store_PanicStore(client, embedded ? () => connectLibsql(url, authToken, opts) : undefined);
+        const store = new PanicStore(client, embedded ? () => connectLibsql(url, authToken, opts) : undefined);
         await withDbRetry('schema migration', () => migrate(client));
         return store;
     }
@@ -51023,7 +51007,7 @@ var lib_core = __nccwpck_require__(3491);
 ;// CONCATENATED MODULE: ./packages/core/src/action-kit/reporter.ts
 
 /** The Actions runner's log: groups, annotations, masking and the job summary. */
-function reporter_actionReporter() {
+function actionReporter() {
     return {
         log(level, message) {
             if (level === 'debug')
@@ -51058,6 +51042,8 @@ function reporter_actionReporter() {
 
 
 
+
+
 /** Who holds claims for this workflow run: the same in every job of a run, and across re-runs of it. */
 function context_runOwner(env = process.env) {
     const runId = env.GITHUB_RUN_ID;
@@ -51072,7 +51058,7 @@ const boolInput = schemas_string()
     .pipe(schemas_enum(['', 'true', 'false']))
     .transform((s) => (s === '' ? undefined : s === 'true'));
 /** Reads and validates an action's inputs with zod; a bad input fails the step with its name. */
-function context_readInputs(shape) {
+function readInputs(shape) {
     const raw = {};
     for (const name of Object.keys(shape))
         raw[name] = lib_core/* getInput */.V4(name);
@@ -51090,7 +51076,7 @@ const context_inputs = {
     bool: boolInput,
 };
 /** properties.json (relative to the workspace) + environment; masks every secret before anything prints. */
-async function context_loadActionConfig(configPath, reporter, overrides = {}) {
+async function loadActionConfig(configPath, reporter, overrides = {}) {
     const file = external_node_path_default().resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), configPath);
     for (const name of ['TURSO_AUTH_TOKEN', 'GITHUB_TOKEN', 'ANTHROPIC_API_KEY']) {
         const value = process.env[name];
@@ -51103,7 +51089,7 @@ async function context_loadActionConfig(configPath, reporter, overrides = {}) {
     return config;
 }
 /** Runs an action body; any error fails the step with a clear message (never a stack of secrets). */
-async function context_runAction(fn) {
+async function runAction(fn) {
     try {
         await fn();
     }
@@ -51113,6 +51099,26 @@ async function context_runAction(fn) {
     finally {
         await lib_core/* summary */.z.write().catch(() => undefined);
     }
+}
+/**
+ * The frame every action that touches the state store shares: the `config` and `dry-run` inputs plus
+ * `extra`, the config (secrets masked), and a store that is closed however the body ends.
+ */
+function context_runStoreAction(extra, fn) {
+    return runAction(async () => {
+        const reporter = actionReporter();
+        const input = readInputs({ config: context_inputs.config, ...extra, 'dry-run': context_inputs.bool });
+        // zod cannot see through the generic spread; these two are the shared inputs read just above.
+        const common = input;
+        const config = await loadActionConfig(common.config, reporter, { dryRun: common['dry-run'] });
+        const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
+        try {
+            await fn({ reporter, input, config, store });
+        }
+        finally {
+            store.close();
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
@@ -61447,53 +61453,36 @@ async function discardSandbox(job) {
 
 
 
-
-
 /**
  * The body every per-panic action shares: inputs, config (secrets masked), store, the job, then the
  * phase; outputs, a summary table, and a failed step when the panic needs a human.
  */
 function runPanicAction(name, actionFileUrl, phase) {
-    return runAction(async () => {
-        const reporter = actionReporter();
-        const input = readInputs({
-            config: inputs.config,
-            'panic-location': inputs.location,
-            'artifact-dir': inputs.dir,
-            'dry-run': inputs.bool,
+    return runStoreAction({ 'panic-location': inputs.location, 'artifact-dir': inputs.dir }, async ({ reporter, input, config, store }) => {
+        const job = actionPanicJob({
+            config,
+            store,
+            reporter,
+            location: input['panic-location'],
+            artifactDir: input['artifact-dir'],
+            homeDir: homeDirFromAction(actionFileUrl),
         });
-        const dryRun = input['dry-run'];
-        const config = await loadActionConfig(input.config, reporter, dryRun === undefined ? {} : { dryRun });
-        const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
-        try {
-            const job = actionPanicJob({
-                config,
-                store,
-                reporter,
-                location: input['panic-location'],
-                artifactDir: input['artifact-dir'],
-                homeDir: homeDirFromAction(actionFileUrl),
-            });
-            const outcome = await phase(job, config);
-            core.setOutput('status', outcome.status);
-            core.setOutput('failing-seed', outcome.failingSeed ?? '');
-            core.setOutput('pr-url', outcome.prUrl ?? '');
-            reporter.summary(phaseSummary({
-                title: `panic-fix ${name}`,
-                location: job.location,
-                status: outcome.status,
-                ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
-                ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
-                ...(outcome.reason ? { reason: outcome.reason } : {}),
-                ...(outcome.report ? { metrics: outcome.report } : {}),
-                ...(outcome.validation ? { validation: outcome.validation } : {}),
-            }));
-            if (outcome.status === 'needs_human_review')
-                core.setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
-        }
-        finally {
-            store.close();
-        }
+        const outcome = await phase(job, config);
+        core.setOutput('status', outcome.status);
+        core.setOutput('failing-seed', outcome.failingSeed ?? '');
+        core.setOutput('pr-url', outcome.prUrl ?? '');
+        reporter.summary(phaseSummary({
+            title: `panic-fix ${name}`,
+            location: job.location,
+            status: outcome.status,
+            ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+            ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
+            ...(outcome.reason ? { reason: outcome.reason } : {}),
+            ...(outcome.report ? { metrics: outcome.report } : {}),
+            ...(outcome.validation ? { validation: outcome.validation } : {}),
+        }));
+        if (outcome.status === 'needs_human_review')
+            core.setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
     });
 }
 

@@ -1,41 +1,22 @@
 import * as core from '@actions/core';
-import {
-  actionReporter,
-  inputs,
-  loadActionConfig,
-  preflightSummary,
-  readInputs,
-  runAction,
-  runOwner,
-  runPreflight,
-  runUrl,
-  PanicStore,
-} from '@panic-fix/core';
+import { inputs, preflightSummary, runOwner, runPreflight, runStoreAction, runUrl } from '@panic-fix/core';
 
-await runAction(async () => {
-  const reporter = actionReporter();
-  const input = readInputs({
-    config: inputs.config,
-    'panic-location': inputs.optionalLocation,
-    'dry-run': inputs.bool,
-  });
-  const config = await loadActionConfig(input.config, reporter, { dryRun: input['dry-run'] });
-  const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
-  try {
+await runStoreAction(
+  { 'panic-location': inputs.optionalLocation },
+  async ({ reporter, input, config, store }) => {
+    const url = runUrl();
     const result = await runPreflight({
       config,
       store,
       owner: runOwner(),
       reporter,
       ...(input['panic-location'] ? { location: input['panic-location'] } : {}),
-      ...(runUrl() ? { runUrl: runUrl() } : {}),
+      ...(url ? { runUrl: url } : {}),
     });
     core.setOutput('matrix', JSON.stringify({ include: result.claimed }));
     core.setOutput('count', String(result.claimed.length));
     core.setOutput('max_parallel', String(result.maxParallel));
     core.setOutput('base_commit', result.baseCommit);
     reporter.summary(preflightSummary(result));
-  } finally {
-    store.close();
-  }
-});
+  },
+);

@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   vz: () => (/* reexport */ reproduce_runReproduce)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runStoreAction, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -53913,6 +53913,8 @@ function actionReporter() {
 
 
 
+
+
 /** Who holds claims for this workflow run: the same in every job of a run, and across re-runs of it. */
 function runOwner(env = process.env) {
     const runId = env.GITHUB_RUN_ID;
@@ -53968,6 +53970,26 @@ async function runAction(fn) {
     finally {
         await summary.write().catch(() => undefined);
     }
+}
+/**
+ * The frame every action that touches the state store shares: the `config` and `dry-run` inputs plus
+ * `extra`, the config (secrets masked), and a store that is closed however the body ends.
+ */
+function runStoreAction(extra, fn) {
+    return runAction(async () => {
+        const reporter = actionReporter();
+        const input = readInputs({ config: inputs.config, ...extra, 'dry-run': inputs.bool });
+        // zod cannot see through the generic spread; these two are the shared inputs read just above.
+        const common = input;
+        const config = await loadActionConfig(common.config, reporter, { dryRun: common['dry-run'] });
+        const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
+        try {
+            await fn({ reporter, input, config, store });
+        }
+        finally {
+            store.close();
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
@@ -64769,53 +64791,36 @@ function phaseSummary(args) {
 
 
 
-
-
 /**
  * The body every per-panic action shares: inputs, config (secrets masked), store, the job, then the
  * phase; outputs, a summary table, and a failed step when the panic needs a human.
  */
 function runPanicAction(name, actionFileUrl, phase) {
-    return runAction(async () => {
-        const reporter = actionReporter();
-        const input = readInputs({
-            config: inputs.config,
-            'panic-location': inputs.location,
-            'artifact-dir': inputs.dir,
-            'dry-run': inputs.bool,
+    return runStoreAction({ 'panic-location': inputs.location, 'artifact-dir': inputs.dir }, async ({ reporter, input, config, store }) => {
+        const job = actionPanicJob({
+            config,
+            store,
+            reporter,
+            location: input['panic-location'],
+            artifactDir: input['artifact-dir'],
+            homeDir: homeDirFromAction(actionFileUrl),
         });
-        const dryRun = input['dry-run'];
-        const config = await loadActionConfig(input.config, reporter, dryRun === undefined ? {} : { dryRun });
-        const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
-        try {
-            const job = actionPanicJob({
-                config,
-                store,
-                reporter,
-                location: input['panic-location'],
-                artifactDir: input['artifact-dir'],
-                homeDir: homeDirFromAction(actionFileUrl),
-            });
-            const outcome = await phase(job, config);
-            setOutput('status', outcome.status);
-            setOutput('failing-seed', outcome.failingSeed ?? '');
-            setOutput('pr-url', outcome.prUrl ?? '');
-            reporter.summary(phaseSummary({
-                title: `panic-fix ${name}`,
-                location: job.location,
-                status: outcome.status,
-                ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
-                ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
-                ...(outcome.reason ? { reason: outcome.reason } : {}),
-                ...(outcome.report ? { metrics: outcome.report } : {}),
-                ...(outcome.validation ? { validation: outcome.validation } : {}),
-            }));
-            if (outcome.status === 'needs_human_review')
-                setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
-        }
-        finally {
-            store.close();
-        }
+        const outcome = await phase(job, config);
+        setOutput('status', outcome.status);
+        setOutput('failing-seed', outcome.failingSeed ?? '');
+        setOutput('pr-url', outcome.prUrl ?? '');
+        reporter.summary(phaseSummary({
+            title: `panic-fix ${name}`,
+            location: job.location,
+            status: outcome.status,
+            ...(outcome.failingSeed ? { failingSeed: outcome.failingSeed } : {}),
+            ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
+            ...(outcome.reason ? { reason: outcome.reason } : {}),
+            ...(outcome.report ? { metrics: outcome.report } : {}),
+            ...(outcome.validation ? { validation: outcome.validation } : {}),
+        }));
+        if (outcome.status === 'needs_human_review')
+            setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
     });
 }
 

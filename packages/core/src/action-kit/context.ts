@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { loadConfig, secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Reporter } from '../pipeline/reporter.js';
+import { PanicStore } from '../store/panic-store.js';
+import { actionReporter } from './reporter.js';
 import { zodIssues } from '../util/json-file.js';
 
 /** Who holds claims for this workflow run: the same in every job of a run, and across re-runs of it. */
@@ -67,4 +69,34 @@ export async function runAction(fn: () => Promise<void>): Promise<void> {
   } finally {
     await core.summary.write().catch(() => undefined);
   }
+}
+
+export interface StoreActionContext<S extends z.ZodRawShape> {
+  reporter: Reporter;
+  input: z.infer<z.ZodObject<S & { config: typeof inputs.config; 'dry-run': typeof inputs.bool }>>;
+  config: Config;
+  store: PanicStore;
+}
+
+/**
+ * The frame every action that touches the state store shares: the `config` and `dry-run` inputs plus
+ * `extra`, the config (secrets masked), and a store that is closed however the body ends.
+ */
+export function runStoreAction<S extends z.ZodRawShape>(
+  extra: S,
+  fn: (ctx: StoreActionContext<S>) => Promise<void>,
+): Promise<void> {
+  return runAction(async () => {
+    const reporter = actionReporter();
+    const input = readInputs({ config: inputs.config, ...extra, 'dry-run': inputs.bool });
+    // zod cannot see through the generic spread; these two are the shared inputs read just above.
+    const common = input as unknown as { config: string; 'dry-run': boolean | undefined };
+    const config = await loadActionConfig(common.config, reporter, { dryRun: common['dry-run'] });
+    const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
+    try {
+      await fn({ reporter, input, config, store });
+    } finally {
+      store.close();
+    }
+  });
 }

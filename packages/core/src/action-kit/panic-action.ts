@@ -3,9 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { PanicJob } from '../pipeline/job.js';
 import type { ShipOutcome } from '../pipeline/ship.js';
 import { phaseSummary } from '../pipeline/summary.js';
-import { PanicStore } from '../store/panic-store.js';
-import { actionReporter } from './reporter.js';
-import { inputs, loadActionConfig, readInputs, runAction } from './context.js';
+import { inputs, runStoreAction } from './context.js';
 import { actionPanicJob, homeDirFromAction } from './panic-job.js';
 
 /**
@@ -17,18 +15,9 @@ export function runPanicAction(
   actionFileUrl: string,
   phase: (job: PanicJob, config: Config) => Promise<ShipOutcome>,
 ): Promise<void> {
-  return runAction(async () => {
-    const reporter = actionReporter();
-    const input = readInputs({
-      config: inputs.config,
-      'panic-location': inputs.location,
-      'artifact-dir': inputs.dir,
-      'dry-run': inputs.bool,
-    });
-    const dryRun = input['dry-run'];
-    const config = await loadActionConfig(input.config, reporter, dryRun === undefined ? {} : { dryRun });
-    const store = await PanicStore.open(config.tursoUrl, config.tursoAuthToken);
-    try {
+  return runStoreAction(
+    { 'panic-location': inputs.location, 'artifact-dir': inputs.dir },
+    async ({ reporter, input, config, store }) => {
       const job = actionPanicJob({
         config,
         store,
@@ -55,8 +44,6 @@ export function runPanicAction(
       );
       if (outcome.status === 'needs_human_review')
         core.setFailed(`${name}: ${outcome.reason ?? 'needs human review'}`);
-    } finally {
-      store.close();
-    }
-  });
+    },
+  );
 }
