@@ -37,6 +37,7 @@ interface Command {
     values: Record<string, unknown>;
     positionals: string[];
     io: CliIo;
+    /** Opened on first use; runCli closes it when the command ends. */
     store: () => Promise<PanicStore>;
   }) => Promise<void>;
 }
@@ -47,8 +48,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'panic-fix init-db [--db URL]',
     options: {},
     async run({ store, io }) {
-      const s = await store();
-      s.close();
+      await store();
       io.stdout('database ready\n');
     },
   },
@@ -70,17 +70,13 @@ const COMMANDS: Record<string, Command> = {
       const message = await textOption(values, 'message', io);
       const sql = await textOption(values, 'sql', io);
       const s = await store();
-      try {
-        const row = await s.enqueue(
-          { panic_location: location, panic_message: message, sql_statements: sql },
-          { requeue: Boolean(values.requeue), force: Boolean(values.force) },
-        );
-        io.stdout(
-          `${values.requeue ? 'requeued' : 'enqueued'} ${JSON.stringify(row.panic_location)} (status ${row.status})\n`,
-        );
-      } finally {
-        s.close();
-      }
+      const row = await s.enqueue(
+        { panic_location: location, panic_message: message, sql_statements: sql },
+        { requeue: Boolean(values.requeue), force: Boolean(values.force) },
+      );
+      io.stdout(
+        `${values.requeue ? 'requeued' : 'enqueued'} ${JSON.stringify(row.panic_location)} (status ${row.status})\n`,
+      );
     },
   },
   status: {
@@ -92,29 +88,25 @@ const COMMANDS: Record<string, Command> = {
       if (status && !status.success)
         throw new UsageError(`--status must be one of ${statusSchema.options.join(', ')}`);
       const s = await store();
-      try {
-        const rows = await s.list(status ? { status: status.data } : {});
-        if (values.json) {
-          io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
-          return;
-        }
-        io.stdout(
-          formatTable(
-            ['location', 'status', 'attempt', 'seed', 'result'],
-            rows.map((r) => [
-              r.panic_location,
-              r.status,
-              String(r.attempt),
-              r.failing_seed ?? '',
-              r.pr_url ??
-                r.skip_reason ??
-                (r.workflow_error ? `${r.workflow_error.phase}: ${r.workflow_error.error}` : ''),
-            ]),
-          ),
-        );
-      } finally {
-        s.close();
+      const rows = await s.list(status ? { status: status.data } : {});
+      if (values.json) {
+        io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
       }
+      io.stdout(
+        formatTable(
+          ['location', 'status', 'attempt', 'seed', 'result'],
+          rows.map((r) => [
+            r.panic_location,
+            r.status,
+            String(r.attempt),
+            r.failing_seed ?? '',
+            r.pr_url ??
+              r.skip_reason ??
+              (r.workflow_error ? `${r.workflow_error.phase}: ${r.workflow_error.error}` : ''),
+          ]),
+        ),
+      );
     },
   },
   logs: {
@@ -127,17 +119,13 @@ const COMMANDS: Record<string, Command> = {
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
         throw new UsageError('--limit must be 1..100000');
       const s = await store();
-      try {
-        const entries = await s.logs({ location: positionals[0], limit });
-        if (values.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
-        else
-          for (const e of entries)
-            io.stdout(
-              `${e.timestamp} ${e.level.toUpperCase().padEnd(5)} [${e.phase}] ${e.panic_location}: ${oneLine(e.message)}\n`,
-            );
-      } finally {
-        s.close();
-      }
+      const entries = await s.logs({ location: positionals[0], limit });
+      if (values.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+      else
+        for (const e of entries)
+          io.stdout(
+            `${e.timestamp} ${e.level.toUpperCase().padEnd(5)} [${e.phase}] ${e.panic_location}: ${oneLine(e.message)}\n`,
+          );
     },
   },
   run: {
@@ -187,12 +175,8 @@ const COMMANDS: Record<string, Command> = {
       const [location, ...extra] = positionals;
       if (!location || extra.length) throw new UsageError('requeue takes exactly one <location>');
       const s = await store();
-      try {
-        const row = await s.requeue(location, { force: Boolean(values.force) });
-        io.stdout(`requeued ${JSON.stringify(row.panic_location)}\n`);
-      } finally {
-        s.close();
-      }
+      const row = await s.requeue(location, { force: Boolean(values.force) });
+      io.stdout(`requeued ${JSON.stringify(row.panic_location)}\n`);
     },
   },
 };
@@ -279,7 +263,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`usage: ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
+  // Opened on a command's first use and closed here, however the command ends.
+  let opened: PanicStore | undefined;
   const store = async () => {
+    if (opened) return opened;
     const db = await resolveDatabase({
       flag: parsed.values.db as string | undefined,
       configFile: (parsed.values.config as string | undefined) ?? 'properties.json',
@@ -287,7 +274,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       cwd: io.cwd,
       load: loadConfig,
     });
-    return PanicStore.open(db.url, db.authToken);
+    opened = await PanicStore.open(db.url, db.authToken);
+    return opened;
   };
   try {
     await command.run({ values: parsed.values, positionals: parsed.positionals, io, store });
@@ -299,6 +287,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     io.stderr(`panic-fix ${name}: ${describeError(error)}\n`);
     return 1;
+  } finally {
+    opened?.close();
   }
 }
 
