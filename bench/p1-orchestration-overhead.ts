@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { appendFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unionMs } from '../packages/core/src/clock/server.js';
-import { PANIC_FIX_HOME } from '../packages/core/src/cli/run-local.js';
+import { PANIC_FIX_HOME } from '../packages/core/src/home.js';
 import { configSchema } from '../packages/core/src/config/schema.js';
 import { runLocalPass } from '../packages/core/src/local/orchestrator.js';
 import { PanicStore } from '../packages/core/src/store/panic-store.js';

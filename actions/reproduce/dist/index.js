@@ -34415,7 +34415,7 @@ function socketOnError() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5679);
+/* harmony import */ var _panic_fix_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8421);
 
 await (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_0__/* .runPanicAction */ .Br5)('reproduce', import.meta.url, (job) => (0,_panic_fix_core__WEBPACK_IMPORTED_MODULE_0__/* .runReproduce */ .vz)(job));
 
@@ -34424,7 +34424,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5679:
+/***/ 8421:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57616,6 +57616,16 @@ function classify(state) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./packages/core/src/home.ts
+
+
+/**
+ * The panic-fix checkout this code runs from when run from source (the CLI, tests, benchmarks):
+ * `prompts/` and the MCP server bundle live there. Bundled actions find theirs from the action's own
+ * file instead (`homeDirFromAction`).
+ */
+const PANIC_FIX_HOME = external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', '..', '..');
+
 ;// CONCATENATED MODULE: ./packages/core/src/prompts/render.ts
 
 
@@ -57650,7 +57660,7 @@ function render_fenced(text, info = '') {
     return `${fence}${info}\n${text}\n${fence}`;
 }
 /** `prompts/` at the repository root (next to the packages when running from source). */
-const PROMPTS_DIR = external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), '..', '..', '..', '..', 'prompts');
+const PROMPTS_DIR = external_node_path_default().join(PANIC_FIX_HOME, 'prompts');
 async function loadPromptTemplate(name, dir = PROMPTS_DIR) {
     return (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, `${name}.md`), 'utf8');
 }
@@ -64481,13 +64491,14 @@ async function ship_runShip(job, opts) {
 
 
 
+
 /** Where sandboxes and hand-off files live: the configured dir, else the runner's temp dir. */
 function workDirFor(config, env = process.env) {
     return config.sandbox.workDir ?? external_node_path_default().join(env.RUNNER_TEMP ?? external_node_os_default().tmpdir(), 'panic-fix');
 }
 /** The panic-fix checkout an action runs from: `<home>/actions/<name>/dist/index.js` (or src/main.ts). */
 function homeDirFromAction(actionFileUrl) {
-    return external_node_path_default().resolve(external_node_path_default().dirname(new URL(actionFileUrl).pathname), '..', '..', '..');
+    return external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(actionFileUrl)), '..', '..', '..');
 }
 function actionPanicJob(args) {
     const env = args.env ?? process.env;

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/schema.js';
 import { panicJob, type PanicJob } from '../pipeline/job.js';
 import type { Reporter } from '../pipeline/reporter.js';
@@ -13,7 +14,7 @@ export function workDirFor(config: Config, env: NodeJS.ProcessEnv = process.env)
 
 /** The panic-fix checkout an action runs from: `<home>/actions/<name>/dist/index.js` (or src/main.ts). */
 export function homeDirFromAction(actionFileUrl: string): string {
-  return path.resolve(path.dirname(new URL(actionFileUrl).pathname), '..', '..', '..');
+  return path.resolve(path.dirname(fileURLToPath(actionFileUrl)), '..', '..', '..');
 }
 
 export function actionPanicJob(args: {

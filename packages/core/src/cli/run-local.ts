@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import {
@@ -15,14 +14,7 @@ import { PanicStore } from '../store/panic-store.js';
 import { formatTable } from './table.js';
 import { DEFAULT_LOCAL_DB, localDatabaseUrl } from './database-option.js';
 
-/** The panic-fix checkout this CLI runs from (prompts/ and the MCP server bundle live there). */
-export const PANIC_FIX_HOME = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-);
+import { PANIC_FIX_HOME } from '../home.js';
 
 export async function loadLocalConfig(opts: {
   configFile: string;

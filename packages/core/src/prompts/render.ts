@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PANIC_FIX_HOME } from '../home.js';
 
 const PLACEHOLDER = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 
@@ -34,14 +34,7 @@ export function fenced(text: string, info = ''): string {
 }
 
 /** `prompts/` at the repository root (next to the packages when running from source). */
-export const PROMPTS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'prompts',
-);
+export const PROMPTS_DIR = path.join(PANIC_FIX_HOME, 'prompts');
 
 export type PromptName = 'reproducer' | 'fixer';
 
