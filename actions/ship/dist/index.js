@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yCP: () => (/* reexport */ ship_runShip)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runStoreAction, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runReproduce, runSimulatorSeed, runStartedSchema, runStoreAction, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -44374,6 +44374,36 @@ class run_command_TailBuffer {
         return Buffer.concat(this.chunks).toString('utf8');
     }
 }
+/**
+ * Spawns argv[0] as the leader of a new process group, so stopping it reaches everything it started
+ * (cargo → rustc → the simulator, claude → its MCP server), not just the direct child.
+ */
+function run_command_spawnInGroup(program, args, opts) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: opts.stdio });
+    let killTimer;
+    const killGroup = (signal) => {
+        if (child.pid === undefined)
+            return;
+        try {
+            process.kill(-child.pid, signal);
+        }
+        catch {
+            // group already gone
+        }
+    };
+    return {
+        child,
+        killGroup,
+        stop: () => {
+            killGroup('SIGTERM');
+            killTimer ??= setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs);
+        },
+        dispose: () => {
+            if (killTimer)
+                clearTimeout(killTimer);
+        },
+    };
+}
 /** The last `limit` bytes of a file and its size (the output a program wrote straight to it). */
 async function readFileTail(file, limit) {
     const handle = await (0,promises_namespaceObject.open)(file, 'r');
@@ -44421,30 +44451,15 @@ async function run_command_runCommand(options) {
         let timedOut = false;
         let aborted = false;
         let spawnError;
-        let killTimer;
         let settled = false;
-        const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, {
+        const { child, killGroup, stop, dispose } = run_command_spawnInGroup(program, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
-            detached: true,
             stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
+            killGraceMs: options.killGraceMs ?? 5_000,
         });
         // The child has its own copy of the descriptor now.
         outputFd?.close().catch(() => undefined);
-        const killGroup = (sig) => {
-            if (child.pid === undefined)
-                return;
-            try {
-                process.kill(-child.pid, sig);
-            }
-            catch {
-                // group already gone
-            }
-        };
-        const stop = () => {
-            killGroup('SIGTERM');
-            killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5_000);
-        };
         const timeout = options.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
@@ -44479,8 +44494,7 @@ async function run_command_runCommand(options) {
             options.signal?.removeEventListener('abort', onAbort);
             // The direct child is gone; make sure no grandchild outlives it.
             killGroup('SIGKILL');
-            if (killTimer)
-                clearTimeout(killTimer);
+            dispose();
             const result = {
                 argv: options.argv,
                 exitCode,
@@ -57076,7 +57090,6 @@ async function server_startBudgetClock(options = {}) {
 
 
 
-
 const DEFAULT_MAX_TURNS = 200;
 const DEFAULT_KILL_GRACE_MS = 10_000;
 function monotonicClock() {
@@ -57176,31 +57189,19 @@ async function run_agent_runAgent(options) {
             emit(`output: dropped a line of ${chars} characters (over the length limit)`);
         },
     });
-    const child = spawn(program, args, {
+    const { child, killGroup, stop, dispose } = spawnInGroup(program, args, {
         cwd: wrapped.cwd,
         env: wrapped.env,
-        detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
+        killGraceMs,
     });
     const pid = child.pid;
-    const killGroup = (signal) => {
-        if (pid === undefined)
-            return;
-        try {
-            process.kill(-pid, signal);
-        }
-        catch {
-            // already gone
-        }
-    };
+    const stdout = child.stdout;
+    const stderrStream = child.stderr;
+    const stdin = child.stdin;
     let budgetTimer;
-    let killTimer;
     let drainTimer;
     let aborted = false;
-    const stop = () => {
-        killGroup('SIGTERM');
-        killTimer ??= setTimeout(() => killGroup('SIGKILL'), killGraceMs);
-    };
     const onAbort = () => {
         aborted = true;
         emit('stopped by the caller: stopping the agent');
@@ -57222,11 +57223,11 @@ async function run_agent_runAgent(options) {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted)
         onAbort();
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => lines.push(chunk));
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.prompt);
+    stdout.setEncoding('utf8');
+    stdout.on('data', (chunk) => lines.push(chunk));
+    stderrStream.on('data', (chunk) => stderr.push(chunk));
+    stdin.on('error', () => undefined);
+    stdin.end(options.prompt);
     const { exitCode, signal } = await new Promise((resolve) => {
         child.on('error', (error) => {
             spawnError = error.code === 'ENOENT' ? `program not found: ${program}` : error.message;
@@ -57238,8 +57239,8 @@ async function run_agent_runAgent(options) {
             killGroup('SIGKILL');
             drainTimer = setTimeout(() => {
                 emit('output pipes still open after the agent exited (a process left its group): closing them');
-                child.stdout.destroy();
-                child.stderr.destroy();
+                stdout.destroy();
+                stderrStream.destroy();
             }, killGraceMs);
         });
         child.on('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
@@ -57247,8 +57248,7 @@ async function run_agent_runAgent(options) {
     const endedAt = clock.now();
     if (budgetTimer)
         clearTimeout(budgetTimer);
-    if (killTimer)
-        clearTimeout(killTimer);
+    dispose();
     if (drainTimer)
         clearTimeout(drainTimer);
     options.signal?.removeEventListener('abort', onAbort);

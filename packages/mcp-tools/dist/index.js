@@ -20052,6 +20052,36 @@ class TailBuffer {
         return Buffer.concat(this.chunks).toString('utf8');
     }
 }
+/**
+ * Spawns argv[0] as the leader of a new process group, so stopping it reaches everything it started
+ * (cargo → rustc → the simulator, claude → its MCP server), not just the direct child.
+ */
+function spawnInGroup(program, args, opts) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: opts.stdio });
+    let killTimer;
+    const killGroup = (signal) => {
+        if (child.pid === undefined)
+            return;
+        try {
+            process.kill(-child.pid, signal);
+        }
+        catch {
+            // group already gone
+        }
+    };
+    return {
+        child,
+        killGroup,
+        stop: () => {
+            killGroup('SIGTERM');
+            killTimer ??= setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs);
+        },
+        dispose: () => {
+            if (killTimer)
+                clearTimeout(killTimer);
+        },
+    };
+}
 /** The last `limit` bytes of a file and its size (the output a program wrote straight to it). */
 async function readFileTail(file, limit) {
     const handle = await (0,promises_namespaceObject.open)(file, 'r');
@@ -20099,30 +20129,15 @@ async function runCommand(options) {
         let timedOut = false;
         let aborted = false;
         let spawnError;
-        let killTimer;
         let settled = false;
-        const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, {
+        const { child, killGroup, stop, dispose } = spawnInGroup(program, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
-            detached: true,
             stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
+            killGraceMs: options.killGraceMs ?? 5_000,
         });
         // The child has its own copy of the descriptor now.
         outputFd?.close().catch(() => undefined);
-        const killGroup = (sig) => {
-            if (child.pid === undefined)
-                return;
-            try {
-                process.kill(-child.pid, sig);
-            }
-            catch {
-                // group already gone
-            }
-        };
-        const stop = () => {
-            killGroup('SIGTERM');
-            killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5_000);
-        };
         const timeout = options.timeoutMs
             ? setTimeout(() => {
                 timedOut = true;
@@ -20157,8 +20172,7 @@ async function runCommand(options) {
             options.signal?.removeEventListener('abort', onAbort);
             // The direct child is gone; make sure no grandchild outlives it.
             killGroup('SIGKILL');
-            if (killTimer)
-                clearTimeout(killTimer);
+            dispose();
             const result = {
                 argv: options.argv,
                 exitCode,

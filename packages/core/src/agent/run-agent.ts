@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monotonicNow } from '../clock/server.js';
-import { TailBuffer } from '../util/run-command.js';
+import { spawnInGroup, TailBuffer } from '../util/run-command.js';
 import { buildAgentEnv } from './env.js';
 import { type McpServerSpec, writeMcpConfig } from './mcp-config.js';
 import {
@@ -198,30 +197,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     },
   );
 
-  const child = spawn(program, args, {
+  const { child, killGroup, stop, dispose } = spawnInGroup(program, args, {
     cwd: wrapped.cwd,
     env: wrapped.env,
-    detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
+    killGraceMs,
   });
   const pid = child.pid;
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // already gone
-    }
-  };
+  const stdout = child.stdout!;
+  const stderrStream = child.stderr!;
+  const stdin = child.stdin!;
 
   let budgetTimer: NodeJS.Timeout | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
   let aborted = false;
-  const stop = () => {
-    killGroup('SIGTERM');
-    killTimer ??= setTimeout(() => killGroup('SIGKILL'), killGraceMs);
-  };
   const onAbort = () => {
     aborted = true;
     emit('stopped by the caller: stopping the agent');
@@ -243,11 +232,11 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => lines.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(options.prompt);
+  stdout.setEncoding('utf8');
+  stdout.on('data', (chunk: string) => lines.push(chunk));
+  stderrStream.on('data', (chunk: Buffer) => stderr.push(chunk));
+  stdin.on('error', () => undefined);
+  stdin.end(options.prompt);
 
   const { exitCode, signal } = await new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>(
     (resolve) => {
@@ -261,8 +250,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         killGroup('SIGKILL');
         drainTimer = setTimeout(() => {
           emit('output pipes still open after the agent exited (a process left its group): closing them');
-          child.stdout.destroy();
-          child.stderr.destroy();
+          stdout.destroy();
+          stderrStream.destroy();
         }, killGraceMs);
       });
       child.on('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
@@ -270,7 +259,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   );
   const endedAt = clock.now();
   if (budgetTimer) clearTimeout(budgetTimer);
-  if (killTimer) clearTimeout(killTimer);
+  dispose();
   if (drainTimer) clearTimeout(drainTimer);
   options.signal?.removeEventListener('abort', onAbort);
   killGroup('SIGKILL');

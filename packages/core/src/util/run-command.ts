@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
@@ -63,6 +63,48 @@ export class TailBuffer {
   }
 }
 
+export interface GroupChild {
+  child: ChildProcess;
+  /** Signals every process in the child's group (a no-op once the group is gone). */
+  killGroup: (signal: NodeJS.Signals) => void;
+  /** SIGTERM to the group now, SIGKILL after the grace period unless it is already armed. */
+  stop: () => void;
+  /** Cancels a pending SIGKILL (call once the child has ended). */
+  dispose: () => void;
+}
+
+/**
+ * Spawns argv[0] as the leader of a new process group, so stopping it reaches everything it started
+ * (cargo → rustc → the simulator, claude → its MCP server), not just the direct child.
+ */
+export function spawnInGroup(
+  program: string,
+  args: readonly string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdio: StdioOptions; killGraceMs: number },
+): GroupChild {
+  const child = spawn(program, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: opts.stdio });
+  let killTimer: NodeJS.Timeout | undefined;
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // group already gone
+    }
+  };
+  return {
+    child,
+    killGroup,
+    stop: () => {
+      killGroup('SIGTERM');
+      killTimer ??= setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs);
+    },
+    dispose: () => {
+      if (killTimer) clearTimeout(killTimer);
+    },
+  };
+}
+
 /** The last `limit` bytes of a file and its size (the output a program wrote straight to it). */
 async function readFileTail(file: string, limit: number): Promise<{ tail: Buffer; size: number }> {
   const handle = await open(file, 'r');
@@ -111,30 +153,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     let timedOut = false;
     let aborted = false;
     let spawnError: string | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const child = spawn(program, args, {
+    const { child, killGroup, stop, dispose } = spawnInGroup(program, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      detached: true,
       stdio: outputFd ? ['pipe', outputFd.fd, outputFd.fd] : ['pipe', 'pipe', 'pipe'],
+      killGraceMs: options.killGraceMs ?? 5_000,
     });
     // The child has its own copy of the descriptor now.
     outputFd?.close().catch(() => undefined);
-
-    const killGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // group already gone
-      }
-    };
-    const stop = () => {
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5_000);
-    };
 
     const timeout = options.timeoutMs
       ? setTimeout(() => {
@@ -169,7 +197,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       options.signal?.removeEventListener('abort', onAbort);
       // The direct child is gone; make sure no grandchild outlives it.
       killGroup('SIGKILL');
-      if (killTimer) clearTimeout(killTimer);
+      dispose();
       const result = {
         argv: options.argv,
         exitCode,
