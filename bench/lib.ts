@@ -8,7 +8,10 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sandboxSchema } from '../packages/core/src/config/schema.js';
 import type { Reporter } from '../packages/core/src/pipeline/reporter.js';
+import { probeBackends } from '../packages/core/src/sandbox/detect.js';
+import type { SandboxBackendName } from '../packages/core/src/sandbox/types.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -222,4 +225,20 @@ export async function runStandalone(
     );
     process.exitCode = 1;
   }
+}
+
+/** P2 and P6 sweep the same base tree sizes (`--quick` stops at 500 MB). */
+export function treeSizes(opts: BenchOptions): number[] {
+  return opts.quick ? [1 * MB, 100 * MB, 500 * MB] : [1 * MB, 100 * MB, 2048 * MB];
+}
+
+/** The sandbox backends that work here, and why each other one does not. */
+export async function availableBackends(
+  workDir: string,
+): Promise<{ backends: SandboxBackendName[]; absent: string[] }> {
+  const probes = await probeBackends(sandboxSchema.parse({}), { workDir });
+  return {
+    backends: probes.filter((p) => p.available).map((p) => p.backend),
+    absent: probes.filter((p) => !p.available).map((p) => `${p.backend}: ${p.detail}`),
+  };
 }

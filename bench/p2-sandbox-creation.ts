@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { sandboxSchema } from '../packages/core/src/config/schema.js';
 import { createSandbox } from '../packages/core/src/sandbox/create.js';
-import { probeBackends } from '../packages/core/src/sandbox/detect.js';
 import type { SandboxBackendName } from '../packages/core/src/sandbox/types.js';
 import {
+  availableBackends,
   benchTmp,
-  MB,
   makeTree,
   median,
   ms,
@@ -20,6 +19,7 @@ import {
   runStandalone,
   sizeLabel,
   timed,
+  treeSizes,
   treeSpec,
   type BenchOptions,
   type BenchResult,
@@ -37,13 +37,11 @@ interface Row {
 }
 
 export async function benchSandboxCreation(opts: BenchOptions): Promise<BenchResult> {
-  const sizes = opts.quick ? [1 * MB, 100 * MB, 500 * MB] : [1 * MB, 100 * MB, 2048 * MB];
+  const sizes = treeSizes(opts);
   const reps = opts.quick ? 3 : 5;
   const tmp = await benchTmp('p2');
   const workDir = path.join(tmp, 'work');
-  const probes = await probeBackends(sandboxSchema.parse({}), { workDir });
-  const backends = probes.filter((p) => p.available).map((p) => p.backend);
-  const absent = probes.filter((p) => !p.available).map((p) => `${p.backend}: ${p.detail}`);
+  const { backends, absent } = await availableBackends(workDir);
   const rows: Row[] = [];
   try {
     for (const size of sizes) {

@@ -7,16 +7,16 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sandboxSchema } from '../packages/core/src/config/schema.js';
 import { createSandbox } from '../packages/core/src/sandbox/create.js';
-import { probeBackends } from '../packages/core/src/sandbox/detect.js';
 import {
+  availableBackends,
   benchTmp,
-  MB,
   makeTree,
   ms,
   removeDir,
   runStandalone,
   sizeLabel,
   timed,
+  treeSizes,
   treeSpec,
   type BenchOptions,
   type BenchResult,
@@ -42,12 +42,10 @@ interface Row {
 }
 
 export async function benchArtifactSize(opts: BenchOptions): Promise<BenchResult> {
-  const sizes = opts.quick ? [1 * MB, 100 * MB, 500 * MB] : [1 * MB, 100 * MB, 2048 * MB];
+  const sizes = treeSizes(opts);
   const tmp = await benchTmp('p6');
   const workDir = path.join(tmp, 'work');
-  const probes = await probeBackends(sandboxSchema.parse({}), { workDir });
-  const backends = probes.filter((p) => p.available).map((p) => p.backend);
-  const absent = probes.filter((p) => !p.available).map((p) => `${p.backend}: ${p.detail}`);
+  const { backends, absent } = await availableBackends(workDir);
   const rows: Row[] = [];
   try {
     for (const size of sizes) {
