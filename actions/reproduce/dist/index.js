@@ -55624,6 +55624,12 @@ const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_
 function targetEnv(env = process.env) {
     return Object.fromEntries(Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)));
 }
+/** A fresh host path in the sandbox's scratch dir, where files cross into or out of the sandbox. */
+async function stagingPath(sandbox) {
+    const incoming = external_node_path_default().join(sandbox.scratchDir, 'incoming');
+    await (0,promises_namespaceObject.mkdir)(incoming, { recursive: true });
+    return external_node_path_default().join(incoming, (0,external_node_crypto_.randomUUID)());
+}
 /**
  * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
  * AgentFS), so the bytes go to the host-visible scratch dir first and `install` copies them in:
@@ -55634,9 +55640,7 @@ async function writeIntoSandbox(sandbox, relativePath, content, mode = 0o644) {
         throw new Error(`refusing to write outside the repository: ${relativePath}`);
     }
     const destination = await resolveInsideRepo(sandbox, relativePath);
-    const incoming = external_node_path_default().join(sandbox.scratchDir, 'incoming');
-    await (0,promises_namespaceObject.mkdir)(incoming, { recursive: true });
-    const staged = external_node_path_default().join(incoming, (0,external_node_crypto_.randomUUID)());
+    const staged = await stagingPath(sandbox);
     await (0,promises_namespaceObject.writeFile)(staged, content);
     const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
         env: targetEnv(),
@@ -55664,8 +55668,7 @@ async function resolveInsideRepo(sandbox, relativePath) {
 }
 /** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
 async function readFromSandbox(sandbox, relativePath) {
-    const staged = external_node_path_default().join(sandbox.scratchDir, 'incoming', (0,external_node_crypto_.randomUUID)());
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(staged), { recursive: true });
+    const staged = await stagingPath(sandbox);
     const result = await sandbox.run(['cp', '--', relativePath, staged], {
         env: targetEnv(),
         timeoutMs: 60_000,

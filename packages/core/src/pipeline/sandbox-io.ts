@@ -28,6 +28,13 @@ export function targetEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   );
 }
 
+/** A fresh host path in the sandbox's scratch dir, where files cross into or out of the sandbox. */
+async function stagingPath(sandbox: Sandbox): Promise<string> {
+  const incoming = path.join(sandbox.scratchDir, 'incoming');
+  await mkdir(incoming, { recursive: true });
+  return path.join(incoming, randomUUID());
+}
+
 /**
  * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
  * AgentFS), so the bytes go to the host-visible scratch dir first and `install` copies them in:
@@ -43,9 +50,7 @@ export async function writeIntoSandbox(
     throw new Error(`refusing to write outside the repository: ${relativePath}`);
   }
   const destination = await resolveInsideRepo(sandbox, relativePath);
-  const incoming = path.join(sandbox.scratchDir, 'incoming');
-  await mkdir(incoming, { recursive: true });
-  const staged = path.join(incoming, randomUUID());
+  const staged = await stagingPath(sandbox);
   await writeFile(staged, content);
   const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
     env: targetEnv(),
@@ -79,8 +84,7 @@ async function resolveInsideRepo(sandbox: Sandbox, relativePath: string): Promis
 
 /** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
 export async function readFromSandbox(sandbox: Sandbox, relativePath: string): Promise<string | undefined> {
-  const staged = path.join(sandbox.scratchDir, 'incoming', randomUUID());
-  await mkdir(path.dirname(staged), { recursive: true });
+  const staged = await stagingPath(sandbox);
   const result = await sandbox.run(['cp', '--', relativePath, staged], {
     env: targetEnv(),
     timeoutMs: 60_000,
