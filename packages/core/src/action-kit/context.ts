@@ -5,6 +5,7 @@ import { loadConfig, secretValues } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Reporter } from '../pipeline/reporter.js';
 import { PanicStore } from '../store/panic-store.js';
+import { settleRemovals } from '../sandbox/remove-tree.js';
 import { actionReporter } from './reporter.js';
 import { zodIssues } from '../util/json-file.js';
 
@@ -97,6 +98,7 @@ export function runStoreAction<S extends z.ZodRawShape>(
       await fn({ reporter, input, config, store });
     } finally {
       store.close();
+      await settleRemovals(); // destroyed sandboxes are deleted in the background
     }
   });
 }

@@ -9,7 +9,8 @@ import { runPreflight, type MatrixEntry } from '../pipeline/preflight.js';
 import { runReproduce } from '../pipeline/reproduce.js';
 import type { Reporter } from '../pipeline/reporter.js';
 import { runShip, type ShipOutcome } from '../pipeline/ship.js';
-import { loadSandboxHandle, openSandbox } from '../sandbox/index.js';
+import { detectBackend, type BackendDetection } from '../sandbox/detect.js';
+import { loadSandboxHandle, openSandbox, settleRemovals } from '../sandbox/index.js';
 import type { Status } from '../state/machine.js';
 import type { PanicStore } from '../store/panic-store.js';
 
@@ -106,6 +107,7 @@ export async function runLocalPass(opts: {
     throw error;
   }
   const queue = [...preflight.claimed];
+  const sandboxDetection = queue.length > 0 ? await detectOnce(opts.config, opts.workDir) : undefined;
   const reports: PanicRunReport[] = [];
   let active = 0;
   let maxConcurrent = 0;
@@ -141,6 +143,7 @@ export async function runLocalPass(opts: {
       artifactDir,
       homeDir: opts.homeDir,
       signal: shutdown.controller.signal,
+      ...(sandboxDetection ? { sandboxDetection } : {}),
     });
     const report: PanicRunReport = {
       location: entry.location,
@@ -235,6 +238,7 @@ export async function runLocalPass(opts: {
   }
 
   await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
+  await settleRemovals(); // destroyed sandboxes are deleted in the background
   return {
     panics: reports,
     maxConcurrent,
@@ -242,6 +246,15 @@ export async function runLocalPass(opts: {
     baseCommit: preflight.baseCommit,
     skipped: preflight.skipped,
   };
+}
+
+/**
+ * The backend every panic of this pass gets (`auto` probes by mounting and running something, ~50 ms).
+ * When nothing is usable each panic detects again and records why in its own row.
+ */
+async function detectOnce(config: Config, workDir: string): Promise<BackendDetection | undefined> {
+  if (config.sandbox.backend !== 'auto') return undefined;
+  return detectBackend(config.sandbox, { workDir }).catch(() => undefined);
 }
 
 /** The same reporter with `prefix` on every console line (the database log is written separately). */

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { BackendDetection } from '../sandbox/detect.js';
 import { panicNames, type PanicNames } from '../naming.js';
 import type { Phase, Status } from '../state/machine.js';
 import type { PanicRow } from '../store/rows.js';
@@ -22,6 +23,8 @@ export interface PanicJob {
   homeDir: string;
   runUrl?: string;
   signal?: AbortSignal;
+  /** A sandbox backend detected earlier in this process (local mode probes once per pass, not per panic). */
+  sandboxDetection?: BackendDetection;
 }
 
 export function panicJob(args: Omit<PanicJob, 'names'>): PanicJob {

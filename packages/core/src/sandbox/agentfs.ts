@@ -4,7 +4,7 @@ import { runCommand } from '../util/run-command.js';
 import { assertBaseUsableAsLowerLayer, resolveBaseRepo, type BaseRepo } from './base-repo.js';
 import { assertDirsExist, type AgentfsHandle } from './handle.js';
 import { isMountPoint } from './mounts.js';
-import { removeTree } from './remove-tree.js';
+import { removeTree, removeTreeInBackground } from './remove-tree.js';
 import { SandboxBase, type SandboxPaths } from './sandbox-base.js';
 import type { WrapOptions, WrappedCommand } from './types.js';
 import { assertArgv, isInside, normalizeSubdir } from './validate.js';
@@ -193,6 +193,6 @@ export class AgentfsSandbox extends SandboxBase {
 
   protected async removeAll(): Promise<void> {
     await removeAgentfsSession(this.spec.home, this.spec.sessionId);
-    await removeTree(this.rootDir);
+    await removeTreeInBackground(this.rootDir);
   }
 }

@@ -7,6 +7,7 @@ import { resolveBaseRepo } from './base-repo.js';
 import { detectBackend, type BackendDetection } from './detect.js';
 import { parseSandboxHandle, type SandboxHandle } from './handle.js';
 import { OverlaySandbox } from './overlay.js';
+import { removeLeftoverTrees } from './remove-tree.js';
 import type { CreateSandboxOptions, Sandbox } from './types.js';
 import { assertSandboxId, isInside } from './validate.js';
 import { WORKTREE_NO_ISOLATION, WorktreeSandbox } from './worktree.js';
@@ -32,6 +33,7 @@ export async function createSandbox(
   if (!requestedWorkDir) throw new Error('sandbox: no work directory (set sandbox.workDir or pass workDir)');
   await mkdir(requestedWorkDir, { recursive: true });
   const workDir = await realpath(requestedWorkDir);
+  await removeLeftoverTrees(workDir);
   const base = await resolveBaseRepo(options.baseRepo, options.baseSha);
   const rootDir = path.join(workDir, options.id);
   if (isInside(rootDir, base.dir) || isInside(base.dir, rootDir)) {

@@ -15,3 +15,4 @@ export {
 export { EXPORT_EXCLUDES, EXPORT_PATHSPEC, changedFiles, changedPaths } from './export-changes.js';
 export { WORKTREE_NO_ISOLATION } from './worktree.js';
 export { listMountPoints } from './mounts.js';
+export { settleRemovals } from './remove-tree.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { assertBaseUsableAsLowerLayer, resolveBaseRepo, type BaseRepo } from './base-repo.js';
 import { assertDirsExist, type OverlayHandle } from './handle.js';
 import { trustAllDirectories } from './git.js';
-import { removeTree } from './remove-tree.js';
+import { removeTree, removeTreeInBackground } from './remove-tree.js';
 import { SandboxBase, type SandboxPaths } from './sandbox-base.js';
 import type { WrapOptions, WrappedCommand } from './types.js';
 import { assertOverlaySafePath, normalizeSubdir } from './validate.js';
@@ -126,6 +126,6 @@ export class OverlaySandbox extends SandboxBase {
   }
 
   protected async removeAll(): Promise<void> {
-    await removeTree(this.rootDir);
+    await removeTreeInBackground(this.rootDir);
   }
 }
