@@ -13,7 +13,7 @@ import {
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, fillArgv } from '../util/run-command.js';
 import { git } from '../util/git.js';
-import { sandboxExec, writeIntoSandbox } from './sandbox-io.js';
+import { sandboxExec, writeFilesIntoSandbox, type SandboxFile } from './sandbox-io.js';
 
 export interface RegressionTest {
   format: 'tcl' | 'sqltest';
@@ -62,16 +62,17 @@ export async function writeRegressionTest(args: {
     ...(tester === undefined ? {} : { expectedForm: tclExpectedForm(tester) }),
   });
   if (file.fallbackReason) args.log(`regression test written as TCL: ${file.fallbackReason}`);
-  await writeIntoSandbox(sandbox, file.relativePath, file.content, file.mode);
+  const writes: SandboxFile[] = [{ path: file.relativePath, content: file.content, mode: file.mode }];
   if (file.format === 'tcl') {
     const suite = config.target.tclSuiteFile;
     const current = await readFile(path.join(config.baseRepoPath, suite), 'utf8').catch(() => undefined);
     if (current !== undefined) {
-      await writeIntoSandbox(sandbox, suite, registerTclTest(current, file.fileName));
+      writes.push({ path: suite, content: registerTclTest(current, file.fileName) });
     } else {
       args.log(`no suite file ${suite}: the regression test is not registered in a suite`);
     }
   }
+  await writeFilesIntoSandbox(sandbox, writes);
   return {
     format: file.format,
     path: file.relativePath,

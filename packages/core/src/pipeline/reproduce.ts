@@ -81,6 +81,7 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
       id: job.names.sessionId,
       workDir: job.workDir,
       baseVerifiedClean: true, // verifyBaseRepo just checked it; keeps creation O(1) in tree size
+      ...(job.sandboxDetection ? { detection: job.sandboxDetection } : {}),
       log: (message) => log.info(message),
     });
     await saveSandboxHandle(sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);
@@ -180,14 +181,15 @@ export async function runReproduce(job: PanicJob): Promise<PhaseOutcome> {
       );
 
     const simulatorFiles = verifiedChanges.filter((f) => !pipelineFiles.includes(f));
+    const digests = await digestFiles(sandbox, [test.path, ...simulatorFiles]);
     await writeHandoff(handoffFile(job.workDir, job.names.sessionId), {
       version: 1,
       panic_location: job.location,
       base_commit: baseCommit,
       failing_seed: verifiedSeed,
       regression_test: test,
-      test_digest: (await digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
-      simulator_files: await digestFiles(sandbox, simulatorFiles),
+      test_digest: digests[test.path] ?? 'deleted',
+      simulator_files: Object.fromEntries(simulatorFiles.map((f) => [f, digests[f] ?? 'deleted'])),
       reproducing: result.report,
     });
     const seedText = String(verifiedSeed);

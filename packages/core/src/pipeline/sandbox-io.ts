@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeniedEnvName } from '../agent/env.js';
 import type { Sandbox } from '../sandbox/types.js';
@@ -35,62 +35,68 @@ async function stagingPath(sandbox: Sandbox): Promise<string> {
   return path.join(incoming, randomUUID());
 }
 
+export interface SandboxFile {
+  /** Repo-relative path. */
+  path: string;
+  content: string;
+  mode?: number;
+}
+
 /**
- * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
- * AgentFS), so the bytes go to the host-visible scratch dir first and `install` copies them in:
- * data never passes through a command line.
+ * Resolves each destination inside the sandbox with every existing symlink followed (a tracked
+ * `testing -> /elsewhere` must not carry a write out of the repository) and installs the staged file
+ * at exactly the checked path. Fixed text: paths and modes arrive as positional parameters, in
+ * triples (staged file, octal mode, repo path); `$(…; echo .)` keeps a name's trailing newline.
+ * Exit 4 = refused, with the reason on stderr.
  */
+export const WRITE_FILES_SCRIPT = [
+  'root=$(realpath -- . && echo .) || exit 3; root=${root%?.}',
+  'while [ "$#" -ge 3 ]; do',
+  '  dest=$(realpath -m -- "$3" && echo .) || { printf "could not resolve %s\\n" "$3" >&2; exit 3; }',
+  '  dest=${dest%?.}',
+  '  case $dest in',
+  '    "$root"/*) ;;',
+  '    *) printf "refusing to write outside the repository: %s resolves to %s" "$3" "$dest" >&2; exit 4 ;;',
+  '  esac',
+  '  install -D -m "$2" -- "$1" "$dest" || exit 5',
+  '  shift 3',
+  'done',
+].join('\n');
+
+/**
+ * Writes files into the sandbox's repository in one sandboxed command. The repo may only exist inside
+ * the sandbox (overlay, AgentFS), so the bytes go to the host-visible scratch dir first and `install`
+ * copies them in: data never passes through a command line.
+ */
+export async function writeFilesIntoSandbox(sandbox: Sandbox, files: readonly SandboxFile[]): Promise<void> {
+  const args: string[] = [];
+  for (const file of files) {
+    if (path.isAbsolute(file.path) || file.path.split(/[\\/]/).includes('..')) {
+      throw new Error(`refusing to write outside the repository: ${file.path}`);
+    }
+    const staged = await stagingPath(sandbox);
+    await writeFile(staged, file.content);
+    args.push(staged, (file.mode ?? 0o644).toString(8), file.path);
+  }
+  if (args.length === 0) return;
+  const result = await sandbox.run(['sh', '-c', WRITE_FILES_SCRIPT, 'write-files', ...args], {
+    env: targetEnv(),
+    timeoutMs: 60_000,
+  });
+  if (result.exitCode === 4) throw new Error(result.stderrTail);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `could not write ${files.map((f) => f.path).join(', ')} into the sandbox: ${describeExit(result)} ${result.tail}`,
+    );
+}
+
 export async function writeIntoSandbox(
   sandbox: Sandbox,
   relativePath: string,
   content: string,
   mode = 0o644,
 ): Promise<void> {
-  if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
-    throw new Error(`refusing to write outside the repository: ${relativePath}`);
-  }
-  const destination = await resolveInsideRepo(sandbox, relativePath);
-  const staged = await stagingPath(sandbox);
-  await writeFile(staged, content);
-  const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
-    env: targetEnv(),
-    timeoutMs: 60_000,
-  });
-  if (result.exitCode !== 0)
-    throw new Error(
-      `could not write ${relativePath} into the sandbox: ${describeExit(result)} ${result.tail}`,
-    );
-}
-
-/**
- * The path, as the sandbox sees it, with every existing symlink resolved: a tracked symlink (`testing ->
- * /elsewhere`) must not carry a write out of the repository. Resolved inside the sandbox, since the repo
- * may not exist on the host; `install` then writes to exactly the checked path.
- */
-async function resolveInsideRepo(sandbox: Sandbox, relativePath: string): Promise<string> {
-  const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
-    env: targetEnv(),
-    timeoutMs: 60_000,
-  });
-  const [root, resolved] = result.stdoutTail.split('\0');
-  if (result.exitCode !== 0 || !root || !resolved)
-    throw new Error(
-      `could not resolve ${relativePath} in the sandbox: ${describeExit(result)} ${result.tail}`,
-    );
-  if (!resolved.startsWith(root.endsWith('/') ? root : `${root}/`))
-    throw new Error(`refusing to write outside the repository: ${relativePath} resolves to ${resolved}`);
-  return resolved;
-}
-
-/** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
-export async function readFromSandbox(sandbox: Sandbox, relativePath: string): Promise<string | undefined> {
-  const staged = await stagingPath(sandbox);
-  const result = await sandbox.run(['cp', '--', relativePath, staged], {
-    env: targetEnv(),
-    timeoutMs: 60_000,
-  });
-  if (result.exitCode !== 0) return undefined;
-  return readFile(staged, 'utf8');
+  await writeFilesIntoSandbox(sandbox, [{ path: relativePath, content, mode }]);
 }
 
 export type SandboxExec = (
@@ -109,15 +115,30 @@ export function sandboxExec(sandbox: Sandbox, signal?: AbortSignal): SandboxExec
     });
 }
 
-/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+/**
+ * SHA-256 of each repo file as the sandbox sees it (`deleted` when absent or unreadable), by path:
+ * one `sha256sum --zero` inside the sandbox for all of them (names are printed unescaped, NUL-ended).
+ */
 export async function digestFiles(
   sandbox: Sandbox,
   files: readonly string[],
 ): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  for (const file of [...files].sort()) {
-    const content = await readFromSandbox(sandbox, file);
-    digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
+  const sorted = [...new Set(files)].sort();
+  if (sorted.length === 0) return {};
+  // Exit 1 just means some file was missing; the digests of the others are still printed.
+  const result = await sandbox.run(['sha256sum', '--zero', '--', ...sorted], {
+    env: targetEnv(),
+    timeoutMs: 60_000,
+    tailBytes: 1024 * 1024,
+  });
+  if (result.exitCode !== 0 && result.exitCode !== 1)
+    throw new Error(
+      `could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`,
+    );
+  const found = new Map<string, string>();
+  for (const record of result.stdoutTail.split('\0')) {
+    const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
+    if (match) found.set(match[2]!, match[1]!);
   }
-  return digests;
+  return Object.fromEntries(sorted.map((file) => [file, found.get(file) ?? 'deleted']));
 }
