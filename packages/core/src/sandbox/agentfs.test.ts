@@ -261,7 +261,7 @@ describe('agentfs export composition (a stand-in agentfs that records its argv a
     writeFileSync(
       fake,
       '#!/bin/bash\n' +
-        `{ printf '%s\\x1f' "$PWD" "\${AGENTFS_KEY-unset}" "$@"; echo; } >> '${log}'\n` +
+        `{ printf '%s\\x1f' "$PWD" "\${AGENTFS_KEY-unset}" "$@"; printf '\\x1e'; } >> '${log}'\n` +
         'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done; shift; exec "$@"\n',
     );
     chmodSync(fake, 0o755);
@@ -291,11 +291,12 @@ describe('agentfs export composition (a stand-in agentfs that records its argv a
     } finally {
       delete process.env.AGENTFS_KEY;
     }
+    // Records end in \x1e: the export script's text spans lines.
     const calls = readFileSync(log, 'utf8')
-      .trim()
-      .split('\n')
+      .split('\x1e')
+      .slice(0, -1)
       .map((line) => line.split('\x1f').slice(0, -1));
-    expect(calls.length).toBeGreaterThanOrEqual(4); // the edit, copying the index, add, and the diffs
+    expect(calls).toHaveLength(2); // the edit, then the whole export (index copy, add, diffs) in one
     for (const [cwd, key, ...argv] of calls) {
       expect(cwd).toBe(own.dir);
       expect(key).toBe('unset');

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, stat, writeFile } from 'nod
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeExit } from '../util/run-command.js';
-import { PIPELINE_GIT_OPTIONS, pipelineGitEnv } from './git.js';
+import { PIPELINE_GIT_OPTIONS, pipelineGitEnv, withGitConfig } from './git.js';
 import {
   MANIFEST_FILE_NAME,
   PATCH_FILE_NAME,
@@ -53,94 +53,96 @@ export function parseNameStatus(raw: Buffer): ChangedFile[] {
 }
 
 /**
- * Copies the sandbox's index to a private file first (keeps git's stat cache, so unchanged files are
- * not re-read — re-reading would copy every file up under agentfs). The agent's own index is never
- * touched: exporting mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them.
- * `cp -p` keeps the index's mtime: git's racy-entry check compares file mtimes with it, and a fresh
- * mtime would make a same-size edit in the same second as the last index write look unchanged.
- * Fixed script; the destination arrives as a positional parameter.
+ * Stages everything in the sandbox into a private index and writes the staged difference to baseSha:
+ * the name-status list, and the binary patch when a patch path is given. One sandboxed command.
+ *
+ * The index is copied first (keeps git's stat cache, so unchanged files are not re-read — re-reading
+ * would copy every file up under agentfs); the agent's own index is never touched, so exporting
+ * mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them. `cp -p` keeps
+ * the index's mtime: git's racy-entry check compares file mtimes with it, and a fresh mtime would make
+ * a same-size edit in the same second as the last index write look unchanged.
+ *
+ * The exclusions go in as ignore rules for `git add`, not pathspecs: it refuses an exclude pathspec
+ * naming an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules
+ * do not cover tracked files, so the diffs filter with the pathspec again.
+ *
+ * Fixed text: $1 private index, $2 excludes file, $3 names file, $4 patch file or '', $5 base sha,
+ * then the pathspec. Git's options come in through GIT_CONFIG_* (see `exportEnv`).
  */
-export const COPY_INDEX_SCRIPT =
-  'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -p -- "$src" "$1"; fi';
+export const EXPORT_SCRIPT = [
+  'index=$1 excludes=$2 names=$3 patch=$4 base=$5; shift 5',
+  'fail() { echo "$1 failed" >&2; exit 1; }',
+  'src=$(git rev-parse --git-path index) || fail "locating the index"',
+  'if [ -e "$src" ]; then cp -p -- "$src" "$index" || fail "copying the index"; fi',
+  'export GIT_INDEX_FILE="$index"',
+  'git -c "core.excludesFile=$excludes" add --all -- . || fail "git add"',
+  'git diff --cached --name-status -z --no-renames --no-relative --output="$names" "$base" -- "$@" || fail "git diff --name-status"',
+  `[ -z "$patch" ] || git diff --cached ${PATCH_FORMAT_OPTIONS.join(' ')} --output="$patch" "$base" -- "$@" || fail "git diff"`,
+].join('\n');
 
-async function insideOrThrow(
-  sandbox: Sandbox,
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  what: string,
-): Promise<void> {
-  const result = await sandbox.run(argv, { env, timeoutMs: EXPORT_STEP_TIMEOUT_MS, tailBytes: 64 * 1024 });
-  if (result.exitCode !== 0) {
-    const stderr = result.stderrTail.trim();
-    throw new Error(
-      `exporting sandbox ${sandbox.id}: ${what} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`,
-    );
-  }
-}
-
-/** A scratch work dir holding a private index that stages everything in the sandbox (exclusions aside). */
-type PrivateGit = (args: readonly string[]) => Promise<void>;
-
-async function stageIntoPrivateIndex(sandbox: Sandbox): Promise<{ work: string; git: PrivateGit }> {
-  await mkdir(sandbox.scratchDir, { recursive: true });
-  const work = await mkdtemp(path.join(sandbox.scratchDir, '.export-'));
-  const index = path.join(work, 'index');
+/** Our git settings for the script, as GIT_CONFIG_* entries (the `-c` flags of PIPELINE_GIT_OPTIONS). */
+function exportEnv(): NodeJS.ProcessEnv {
   // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
   const env = pipelineGitEnv(process.env);
   delete env.HOME;
-  const git = (args: readonly string[]) =>
-    insideOrThrow(
-      sandbox,
-      ['git', ...PIPELINE_GIT_OPTIONS, ...args],
-      { ...env, GIT_INDEX_FILE: index },
-      `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c')}`,
-    );
+  const entries = PIPELINE_GIT_OPTIONS.filter((_, i) => i % 2 === 1).map((option) => {
+    const eq = option.indexOf('=');
+    return [option.slice(0, eq), option.slice(eq + 1)] as const;
+  });
+  return withGitConfig(env, entries);
+}
+
+interface Staged {
+  files: ChangedFile[];
+  /** Where the patch was written (inside `work`), when one was asked for. */
+  patchTmp?: string;
+  work: string;
+}
+
+async function stageAndDiff(sandbox: Sandbox, withPatch: boolean): Promise<Staged> {
+  await mkdir(sandbox.scratchDir, { recursive: true });
+  const work = await mkdtemp(path.join(sandbox.scratchDir, '.export-'));
   try {
-    await insideOrThrow(
-      sandbox,
-      ['sh', '-c', COPY_INDEX_SCRIPT, 'copy-index', index],
-      env,
-      'copying the index',
-    );
-    // The exclusions go in as ignore rules, not pathspecs: `git add` refuses an exclude pathspec naming
-    // an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules do not
-    // cover tracked files, so the diffs below filter with the pathspec again.
     const excludesFile = path.join(work, 'excludes');
     await writeFile(excludesFile, EXPORT_EXCLUDES.map((p) => `/${p}\n`).join(''));
-    await git(['-c', `core.excludesFile=${excludesFile}`, 'add', '--all', '--', '.']);
+    const namesFile = path.join(work, 'names');
+    const patchTmp = withPatch ? path.join(work, PATCH_FILE_NAME) : '';
+    const argv = [
+      'sh',
+      '-c',
+      EXPORT_SCRIPT,
+      'export-changes',
+      path.join(work, 'index'),
+      excludesFile,
+      namesFile,
+      patchTmp,
+      sandbox.baseSha,
+      ...EXPORT_PATHSPEC,
+    ];
+    const result = await sandbox.run(argv, {
+      env: exportEnv(),
+      timeoutMs: EXPORT_STEP_TIMEOUT_MS,
+      tailBytes: 64 * 1024,
+    });
+    if (result.exitCode !== 0) {
+      const stderr = result.stderrTail.trim();
+      throw new Error(
+        `exporting sandbox ${sandbox.id} failed (${describeExit(result)})${stderr ? `: ${stderr}` : ''}`,
+      );
+    }
+    const files = parseNameStatus(await readFile(namesFile));
+    return { files, work, ...(withPatch ? { patchTmp } : {}) };
   } catch (error) {
     await removeTree(work);
     throw error;
   }
-  return { work, git };
-}
-
-/** The staged files' status against baseSha, read from a file git writes (names may be anything). */
-async function stagedChanges(work: string, git: PrivateGit, baseSha: string): Promise<ChangedFile[]> {
-  const namesFile = path.join(work, 'names');
-  await git([
-    'diff',
-    '--cached',
-    '--name-status',
-    '-z',
-    '--no-renames',
-    '--no-relative',
-    `--output=${namesFile}`,
-    baseSha,
-    '--',
-    ...EXPORT_PATHSPEC,
-  ]);
-  return parseNameStatus(await readFile(namesFile));
 }
 
 /** Every file the sandbox changed against baseSha, as the patch would carry it (pipeline scratch excluded). */
 export async function changedFiles(sandbox: Sandbox): Promise<ChangedFile[]> {
-  const { work, git } = await stageIntoPrivateIndex(sandbox);
-  try {
-    return await stagedChanges(work, git, sandbox.baseSha);
-  } finally {
-    await removeTree(work);
-  }
+  const { files, work } = await stageAndDiff(sandbox, false);
+  await removeTree(work);
+  return files;
 }
 
 /** Repo-relative paths changed against baseSha (a rename lists both names); e.g. to check a phase stayed in its paths. */
@@ -154,25 +156,13 @@ export async function changedPaths(sandbox: Sandbox): Promise<string[]> {
  * never passes through memory.
  */
 export async function exportSandboxChanges(sandbox: Sandbox, outDir: string): Promise<ExportedChanges> {
-  const { work, git } = await stageIntoPrivateIndex(sandbox);
+  const { files, work, patchTmp } = await stageAndDiff(sandbox, true);
   try {
-    const files = await stagedChanges(work, git, sandbox.baseSha);
-    const patchTmp = path.join(work, PATCH_FILE_NAME);
-    await git([
-      'diff',
-      '--cached',
-      ...PATCH_FORMAT_OPTIONS,
-      `--output=${patchTmp}`,
-      sandbox.baseSha,
-      '--',
-      ...EXPORT_PATHSPEC,
-    ]);
-
     await mkdir(outDir, { recursive: true });
     const patchFile = path.join(outDir, PATCH_FILE_NAME);
     const manifestFile = path.join(outDir, MANIFEST_FILE_NAME);
     // The scratch copy is deleted below: move it (copy only across filesystems).
-    await rename(patchTmp, patchFile).catch(() => copyFile(patchTmp, patchFile));
+    await rename(patchTmp!, patchFile).catch(() => copyFile(patchTmp!, patchFile));
     const manifest = sandboxManifestSchema.parse({
       version: 1,
       sandboxId: sandbox.id,
