@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { panicContextSchema, seedSchema } from '../context-file.js';
+import { patchMismatch, sandboxManifestSchema } from '../sandbox/manifest.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readJsonFile } from '../util/json-file.js';
 
@@ -92,7 +93,7 @@ export interface LoadedArtifact {
   patchBytes: number;
 }
 
-/** Validates a downloaded artifact against the panic it claims to be for. */
+/** Validates a downloaded artifact against the panic it claims to be for, and its patch against its manifest. */
 export async function loadArtifact(dir: string, expectedLocation: string): Promise<LoadedArtifact> {
   const summary = await readArtifactJson(artifactPath(dir, 'summary'), 'summary', artifactSummarySchema);
   const context = await readArtifactJson(artifactPath(dir, 'context'), 'panic context', panicContextSchema);
@@ -107,5 +108,17 @@ export async function loadArtifact(dir: string, expectedLocation: string): Promi
     },
   );
   if (patchBytes === 0) throw new ArtifactError('the artifact patch is empty: nothing to ship');
+  // The patch must be, byte for byte, the one the fix job exported after validating it.
+  const manifest = await readArtifactJson(
+    artifactPath(dir, 'manifest'),
+    'sandbox manifest',
+    sandboxManifestSchema,
+  );
+  const mismatch = await patchMismatch(patchFile, patchBytes, manifest);
+  if (mismatch) throw new ArtifactError(`the artifact patch is not the one exported: it ${mismatch}`);
+  if (manifest.baseSha !== summary.base_commit)
+    throw new ArtifactError(
+      `the patch was exported against ${manifest.baseSha.slice(0, 12)} but the summary names base ${summary.base_commit.slice(0, 12)}`,
+    );
   return { summary, context, patchFile, patchBytes };
 }

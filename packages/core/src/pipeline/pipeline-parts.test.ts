@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,8 +50,30 @@ async function artifactDir(opts: { patch?: string; context?: unknown; summary?: 
       },
     ),
   );
-  if (opts.patch !== undefined) await writeFile(artifactPath(dir, 'patch'), opts.patch);
+  if (opts.patch !== undefined) {
+    await writeFile(artifactPath(dir, 'patch'), opts.patch);
+    await writeFile(artifactPath(dir, 'manifest'), JSON.stringify(manifestFor(opts.patch)));
+  }
   return dir;
+}
+
+/** The manifest the fix job's export writes for this patch. */
+function manifestFor(patch: string, overrides: Record<string, unknown> = {}) {
+  const empty = patch.length === 0;
+  return {
+    version: 1,
+    sandboxId: 'panic-x',
+    backend: 'overlay',
+    baseSha: SHA,
+    patchFile: 'changes.patch',
+    patchBytes: Buffer.byteLength(patch),
+    patchSha256: createHash('sha256').update(patch).digest('hex'),
+    filesChanged: empty ? 0 : 1,
+    files: empty ? [] : [{ status: 'M', path: 'x' }],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    exportedAt: '2026-01-01T00:01:00.000Z',
+    ...overrides,
+  };
 }
 
 describe('artifact', () => {
@@ -75,6 +98,31 @@ describe('artifact', () => {
     await expect(
       loadArtifact(await artifactDir({ patch: 'x', context: { nope: 1 } }), LOCATION),
     ).rejects.toThrow(/panic context is invalid/);
+  });
+
+  it('refuses a patch that is not the one the fix job exported, or has no manifest', async () => {
+    const patch = 'diff --git a/x b/x\n';
+    const edited = await artifactDir({ patch });
+    await writeFile(artifactPath(edited, 'patch'), patch.replace('x b', 'y b'));
+    await expect(loadArtifact(edited, LOCATION)).rejects.toThrow(
+      "the artifact patch is not the one exported: it does not match the manifest's SHA-256",
+    );
+    const truncated = await artifactDir({ patch });
+    await writeFile(artifactPath(truncated, 'patch'), patch.slice(0, 5));
+    await expect(loadArtifact(truncated, LOCATION)).rejects.toThrow(/has 5 bytes but the manifest says 19/);
+    const otherBase = await artifactDir({ patch });
+    await writeFile(
+      artifactPath(otherBase, 'manifest'),
+      JSON.stringify(manifestFor(patch, { baseSha: 'b'.repeat(40) })),
+    );
+    await expect(loadArtifact(otherBase, LOCATION)).rejects.toThrow(
+      /exported against bbbbbbbbbbbb but the summary names base aaaaaaaaaaaa/,
+    );
+    const noManifest = await artifactDir({ patch });
+    await rm(artifactPath(noManifest, 'manifest'));
+    await expect(loadArtifact(noManifest, LOCATION)).rejects.toThrow(
+      'the artifact has no sandbox manifest (sandbox-manifest.json: ENOENT)',
+    );
   });
 });
 

@@ -49,6 +49,17 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Why the patch (of `size` bytes) is not the one the manifest describes, or undefined when it is. */
+export async function patchMismatch(
+  patchFile: string,
+  size: number,
+  manifest: SandboxManifest,
+): Promise<string | undefined> {
+  if (size !== manifest.patchBytes) return `has ${size} bytes but the manifest says ${manifest.patchBytes}`;
+  if ((await sha256File(patchFile)) !== manifest.patchSha256) return "does not match the manifest's SHA-256";
+  return undefined;
+}
+
 /**
  * Reads an exported `manifest.json` + `changes.patch` pair (e.g. a downloaded artifact), validates the
  * manifest and checks the patch is the one it describes (size and SHA-256).
@@ -69,12 +80,7 @@ export async function loadExportedChanges(
   } catch (error) {
     throw new Error(`cannot read patch ${patchFile}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
-  if (size !== manifest.patchBytes) {
-    throw new Error(`patch ${patchFile} has ${size} bytes but the manifest says ${manifest.patchBytes}`);
-  }
-  const digest = await sha256File(patchFile);
-  if (digest !== manifest.patchSha256) {
-    throw new Error(`patch ${patchFile} does not match the manifest's SHA-256`);
-  }
+  const mismatch = await patchMismatch(patchFile, size, manifest);
+  if (mismatch) throw new Error(`patch ${patchFile} ${mismatch}`);
   return { patchFile, manifestFile, manifest };
 }
