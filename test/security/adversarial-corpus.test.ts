@@ -536,6 +536,8 @@ describe('commit message', () => {
     const git = (...args: string[]) =>
       execFileSync('git', args, { cwd: repo, env: GIT_ENV, encoding: 'utf8' });
     git('init', '-q', '-b', 'main');
+    git('commit', '-q', '--allow-empty', '-m', 'base');
+    const parent = git('rev-parse', 'HEAD').trim();
     const locations = acceptedLocations();
     for (const [i, entry] of entries.entries()) {
       const location = locations[i % locations.length]!.location;
@@ -549,11 +551,17 @@ describe('commit message', () => {
       });
       await writeFile(path.join(repo, 'file.txt'), `${entry.id}\n`);
       git('add', 'file.txt');
-      await commitSquashed({ repoDir: repo, message, author: { name: 'panic-fix', email: 'p@example.com' } });
+      const sha = await commitSquashed({
+        repoDir: repo,
+        tree: git('write-tree').trim(),
+        parent,
+        message,
+        author: { name: 'panic-fix', email: 'p@example.com' },
+      });
       figures.commits++;
       const label = entry.id;
       // The raw commit object: header, blank line, then the message exactly as rendered.
-      const raw = execFileSync('git', ['cat-file', 'commit', 'HEAD'], { cwd: repo, env: GIT_ENV });
+      const raw = execFileSync('git', ['cat-file', 'commit', sha], { cwd: repo, env: GIT_ENV });
       const bodyStart = raw.indexOf('\n\n') + 2;
       expect(raw.subarray(bodyStart).toString('utf8'), label).toBe(utf8RoundTrip(message));
       // Documented normalisation: CRLF/CR → LF, controls dropped, every data line indented.

@@ -34455,7 +34455,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readFromSandbox, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, WRITE_FILES_SCRIPT, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, patchMismatch, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, settleRemovals, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeFilesIntoSandbox, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -51050,7 +51050,91 @@ function actionReporter() {
     };
 }
 
+;// CONCATENATED MODULE: ./packages/core/src/sandbox/remove-tree.ts
+
+
+
+/**
+ * `rm -rf` that also copes with directories nobody may read: overlayfs leaves a mode-000 `work/work`
+ * behind, and agents (or git) may chmod directories read-only. Missing paths are fine.
+ */
+async function remove_tree_removeTree(target) {
+    try {
+        await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
+        return;
+    }
+    catch (error) {
+        const code = error.code;
+        if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOTEMPTY')
+            throw error;
+    }
+    await makeDirsWritable(target);
+    await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
+}
+async function makeDirsWritable(dir) {
+    let info;
+    try {
+        info = await (0,promises_namespaceObject.lstat)(dir);
+    }
+    catch {
+        return;
+    }
+    if (!info.isDirectory())
+        return;
+    await (0,promises_namespaceObject.chmod)(dir, 0o700);
+    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        if (entry.isDirectory())
+            await makeDirsWritable(external_node_path_default().join(dir, entry.name));
+    }
+}
+/** Prefix of trees moved aside for deletion (dot-named: never taken for a sandbox). */
+const REMOVING_PREFIX = '.removing-';
+const pendingRemovals = new Set();
+/** Trees this process is deleting right now (not leftovers). */
+const beingRemoved = new Set();
+/**
+ * Moves `target` aside at once (a rename in the same directory) and deletes it in the background: a
+ * sandbox's build outputs can take seconds to delete, and the panic should not wait for them.
+ * `settleRemovals()` waits for every deletion started; one a crash interrupted is finished by
+ * `removeLeftoverTrees` later. Falls back to deleting in place when the rename is refused.
+ */
+async function removeTreeInBackground(target) {
+    const aside = external_node_path_default().join(external_node_path_default().dirname(target), `${REMOVING_PREFIX}${external_node_path_default().basename(target)}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+    try {
+        await (0,promises_namespaceObject.rename)(target, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        await remove_tree_removeTree(target);
+        return;
+    }
+    beingRemoved.add(aside);
+    const removal = remove_tree_removeTree(aside)
+        .catch(() => undefined) // left for removeLeftoverTrees
+        .finally(() => {
+        pendingRemovals.delete(removal);
+        beingRemoved.delete(aside);
+    });
+    pendingRemovals.add(removal);
+}
+/** Waits until every background deletion started so far has ended. */
+async function remove_tree_settleRemovals() {
+    while (pendingRemovals.size > 0)
+        await Promise.all([...pendingRemovals]);
+}
+/** Deletes trees a crashed process had moved aside in `dir` but not finished deleting (best effort). */
+async function remove_tree_removeLeftoverTrees(dir) {
+    const entries = await readdir(dir).catch(() => []);
+    for (const entry of entries) {
+        const tree = path.join(dir, entry);
+        if (entry.startsWith(REMOVING_PREFIX) && !beingRemoved.has(tree))
+            await remove_tree_removeTree(tree).catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./packages/core/src/action-kit/context.ts
+
 
 
 
@@ -51131,6 +51215,7 @@ function context_runStoreAction(extra, fn) {
         }
         finally {
             store.close();
+            await remove_tree_settleRemovals(); // destroyed sandboxes are deleted in the background
         }
     });
 }
@@ -51170,7 +51255,7 @@ const changedFileSchema = object({
 })
     .strict();
 /** `manifest.json` next to `changes.patch`: what the ship job needs to trust and apply the patch. */
-const sandboxManifestSchema = object({
+const manifest_sandboxManifestSchema = object({
     version: literal(1),
     sandboxId: schemas_string().regex(manifest_SANDBOX_ID_PATTERN),
     backend: schemas_enum(['agentfs', 'overlay', 'worktree']),
@@ -51195,6 +51280,14 @@ async function sha256File(file) {
         hash.update(chunk);
     return hash.digest('hex');
 }
+/** Why the patch (of `size` bytes) is not the one the manifest describes, or undefined when it is. */
+async function manifest_patchMismatch(patchFile, size, manifest) {
+    if (size !== manifest.patchBytes)
+        return `has ${size} bytes but the manifest says ${manifest.patchBytes}`;
+    if ((await sha256File(patchFile)) !== manifest.patchSha256)
+        return "does not match the manifest's SHA-256";
+    return undefined;
+}
 /**
  * Reads an exported `manifest.json` + `changes.patch` pair (e.g. a downloaded artifact), validates the
  * manifest and checks the patch is the one it describes (size and SHA-256).
@@ -51202,7 +51295,7 @@ async function sha256File(file) {
 async function loadExportedChanges(dir) {
     const manifestFile = path.join(dir, MANIFEST_FILE_NAME);
     const patchFile = path.join(dir, PATCH_FILE_NAME);
-    const read = await readJsonFile(manifestFile, sandboxManifestSchema);
+    const read = await readJsonFile(manifestFile, manifest_sandboxManifestSchema);
     if (!read.ok && read.problem === 'invalid')
         throw new Error(`invalid sandbox manifest ${manifestFile}: ${read.message}`);
     if (!read.ok)
@@ -51215,13 +51308,9 @@ async function loadExportedChanges(dir) {
     catch (error) {
         throw new Error(`cannot read patch ${patchFile}: ${error.code ?? error}`);
     }
-    if (size !== manifest.patchBytes) {
-        throw new Error(`patch ${patchFile} has ${size} bytes but the manifest says ${manifest.patchBytes}`);
-    }
-    const digest = await sha256File(patchFile);
-    if (digest !== manifest.patchSha256) {
-        throw new Error(`patch ${patchFile} does not match the manifest's SHA-256`);
-    }
+    const mismatch = await manifest_patchMismatch(patchFile, size, manifest);
+    if (mismatch)
+        throw new Error(`patch ${patchFile} ${mismatch}`);
     return { patchFile, manifestFile, manifest };
 }
 
@@ -51544,43 +51633,6 @@ async function isMountPoint(dir) {
     return (await listMountPoints()).includes(dir);
 }
 
-;// CONCATENATED MODULE: ./packages/core/src/sandbox/remove-tree.ts
-
-
-/**
- * `rm -rf` that also copes with directories nobody may read: overlayfs leaves a mode-000 `work/work`
- * behind, and agents (or git) may chmod directories read-only. Missing paths are fine.
- */
-async function remove_tree_removeTree(target) {
-    try {
-        await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
-        return;
-    }
-    catch (error) {
-        const code = error.code;
-        if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOTEMPTY')
-            throw error;
-    }
-    await makeDirsWritable(target);
-    await (0,promises_namespaceObject.rm)(target, { recursive: true, force: true });
-}
-async function makeDirsWritable(dir) {
-    let info;
-    try {
-        info = await (0,promises_namespaceObject.lstat)(dir);
-    }
-    catch {
-        return;
-    }
-    if (!info.isDirectory())
-        return;
-    await (0,promises_namespaceObject.chmod)(dir, 0o700);
-    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
-        if (entry.isDirectory())
-            await makeDirsWritable(external_node_path_default().join(dir, entry.name));
-    }
-}
-
 ;// CONCATENATED MODULE: ./packages/core/src/sandbox/export-changes.ts
 
 
@@ -51625,70 +51677,85 @@ function parseNameStatus(raw) {
     return files;
 }
 /**
- * Copies the sandbox's index to a private file first (keeps git's stat cache, so unchanged files are
- * not re-read — re-reading would copy every file up under agentfs). The agent's own index is never
- * touched: exporting mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them.
- * `cp -p` keeps the index's mtime: git's racy-entry check compares file mtimes with it, and a fresh
- * mtime would make a same-size edit in the same second as the last index write look unchanged.
- * Fixed script; the destination arrives as a positional parameter.
+ * Stages everything in the sandbox into a private index and writes the staged difference to baseSha:
+ * the name-status list, and the binary patch when a patch path is given. One sandboxed command.
+ *
+ * The index is copied first (keeps git's stat cache, so unchanged files are not re-read — re-reading
+ * would copy every file up under agentfs); the agent's own index is never touched, so exporting
+ * mid-job leaves `git diff`/`git status` inside the sandbox as the agent left them. `cp -p` keeps
+ * the index's mtime: git's racy-entry check compares file mtimes with it, and a fresh mtime would make
+ * a same-size edit in the same second as the last index write look unchanged.
+ *
+ * The exclusions go in as ignore rules for `git add`, not pathspecs: it refuses an exclude pathspec
+ * naming an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules
+ * do not cover tracked files, so the diffs filter with the pathspec again.
+ *
+ * Fixed text: $1 private index, $2 excludes file, $3 names file, $4 patch file or '', $5 base sha,
+ * then the pathspec. Git's options come in through GIT_CONFIG_* (see `exportEnv`).
  */
-const COPY_INDEX_SCRIPT = 'src=$(git rev-parse --git-path index) || exit 1; if [ -e "$src" ]; then cp -p -- "$src" "$1"; fi';
-async function insideOrThrow(sandbox, argv, env, what) {
-    const result = await sandbox.run(argv, { env, timeoutMs: EXPORT_STEP_TIMEOUT_MS, tailBytes: 64 * 1024 });
-    if (result.exitCode !== 0) {
-        const stderr = result.stderrTail.trim();
-        throw new Error(`exporting sandbox ${sandbox.id}: ${what} failed (${run_command_describeExit(result)})${stderr ? `: ${stderr}` : ''}`);
-    }
-}
-async function stageIntoPrivateIndex(sandbox) {
-    await (0,promises_namespaceObject.mkdir)(sandbox.scratchDir, { recursive: true });
-    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(sandbox.scratchDir, '.export-'));
-    const index = external_node_path_default().join(work, 'index');
+const EXPORT_SCRIPT = [
+    'index=$1 excludes=$2 names=$3 patch=$4 base=$5; shift 5',
+    'fail() { echo "$1 failed" >&2; exit 1; }',
+    'src=$(git rev-parse --git-path index) || fail "locating the index"',
+    'if [ -e "$src" ]; then cp -p -- "$src" "$index" || fail "copying the index"; fi',
+    'export GIT_INDEX_FILE="$index"',
+    'git -c "core.excludesFile=$excludes" add --all -- . || fail "git add"',
+    'git diff --cached --name-status -z --no-renames --no-relative --output="$names" "$base" -- "$@" || fail "git diff --name-status"',
+    `[ -z "$patch" ] || git diff --cached ${PATCH_FORMAT_OPTIONS.join(' ')} --output="$patch" "$base" -- "$@" || fail "git diff"`,
+].join('\n');
+/** Our git settings for the script, as GIT_CONFIG_* entries (the `-c` flags of PIPELINE_GIT_OPTIONS). */
+function exportEnv() {
     // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
     const env = pipelineGitEnv(process.env);
     delete env.HOME;
-    const git = (args) => insideOrThrow(sandbox, ['git', ...PIPELINE_GIT_OPTIONS, ...args], { ...env, GIT_INDEX_FILE: index }, `git ${args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c')}`);
+    const entries = PIPELINE_GIT_OPTIONS.filter((_, i) => i % 2 === 1).map((option) => {
+        const eq = option.indexOf('=');
+        return [option.slice(0, eq), option.slice(eq + 1)];
+    });
+    return withGitConfig(env, entries);
+}
+async function stageAndDiff(sandbox, withPatch) {
+    await (0,promises_namespaceObject.mkdir)(sandbox.scratchDir, { recursive: true });
+    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(sandbox.scratchDir, '.export-'));
     try {
-        await insideOrThrow(sandbox, ['sh', '-c', COPY_INDEX_SCRIPT, 'copy-index', index], env, 'copying the index');
-        // The exclusions go in as ignore rules, not pathspecs: `git add` refuses an exclude pathspec naming
-        // an ignored path (Turso ignores target/), and ignored dirs are not even walked. Ignore rules do not
-        // cover tracked files, so the diffs below filter with the pathspec again.
         const excludesFile = external_node_path_default().join(work, 'excludes');
         await (0,promises_namespaceObject.writeFile)(excludesFile, EXPORT_EXCLUDES.map((p) => `/${p}\n`).join(''));
-        await git(['-c', `core.excludesFile=${excludesFile}`, 'add', '--all', '--', '.']);
+        const namesFile = external_node_path_default().join(work, 'names');
+        const patchTmp = withPatch ? external_node_path_default().join(work, PATCH_FILE_NAME) : '';
+        const argv = [
+            'sh',
+            '-c',
+            EXPORT_SCRIPT,
+            'export-changes',
+            external_node_path_default().join(work, 'index'),
+            excludesFile,
+            namesFile,
+            patchTmp,
+            sandbox.baseSha,
+            ...EXPORT_PATHSPEC,
+        ];
+        const result = await sandbox.run(argv, {
+            env: exportEnv(),
+            timeoutMs: EXPORT_STEP_TIMEOUT_MS,
+            tailBytes: 64 * 1024,
+        });
+        if (result.exitCode !== 0) {
+            const stderr = result.stderrTail.trim();
+            throw new Error(`exporting sandbox ${sandbox.id} failed (${run_command_describeExit(result)})${stderr ? `: ${stderr}` : ''}`);
+        }
+        const files = parseNameStatus(await (0,promises_namespaceObject.readFile)(namesFile));
+        return { files, work, ...(withPatch ? { patchTmp } : {}) };
     }
     catch (error) {
         await remove_tree_removeTree(work);
         throw error;
     }
-    return { work, git };
-}
-/** The staged files' status against baseSha, read from a file git writes (names may be anything). */
-async function stagedChanges(work, git, baseSha) {
-    const namesFile = external_node_path_default().join(work, 'names');
-    await git([
-        'diff',
-        '--cached',
-        '--name-status',
-        '-z',
-        '--no-renames',
-        '--no-relative',
-        `--output=${namesFile}`,
-        baseSha,
-        '--',
-        ...EXPORT_PATHSPEC,
-    ]);
-    return parseNameStatus(await (0,promises_namespaceObject.readFile)(namesFile));
 }
 /** Every file the sandbox changed against baseSha, as the patch would carry it (pipeline scratch excluded). */
 async function changedFiles(sandbox) {
-    const { work, git } = await stageIntoPrivateIndex(sandbox);
-    try {
-        return await stagedChanges(work, git, sandbox.baseSha);
-    }
-    finally {
-        await removeTree(work);
-    }
+    const { files, work } = await stageAndDiff(sandbox, false);
+    await removeTree(work);
+    return files;
 }
 /** Repo-relative paths changed against baseSha (a rename lists both names); e.g. to check a phase stayed in its paths. */
 async function export_changes_changedPaths(sandbox) {
@@ -51700,25 +51767,14 @@ async function export_changes_changedPaths(sandbox) {
  * never passes through memory.
  */
 async function exportSandboxChanges(sandbox, outDir) {
-    const { work, git } = await stageIntoPrivateIndex(sandbox);
+    const { files, work, patchTmp } = await stageAndDiff(sandbox, true);
     try {
-        const files = await stagedChanges(work, git, sandbox.baseSha);
-        const patchTmp = external_node_path_default().join(work, PATCH_FILE_NAME);
-        await git([
-            'diff',
-            '--cached',
-            ...PATCH_FORMAT_OPTIONS,
-            `--output=${patchTmp}`,
-            sandbox.baseSha,
-            '--',
-            ...EXPORT_PATHSPEC,
-        ]);
         await (0,promises_namespaceObject.mkdir)(outDir, { recursive: true });
         const patchFile = external_node_path_default().join(outDir, PATCH_FILE_NAME);
         const manifestFile = external_node_path_default().join(outDir, MANIFEST_FILE_NAME);
         // The scratch copy is deleted below: move it (copy only across filesystems).
         await (0,promises_namespaceObject.rename)(patchTmp, patchFile).catch(() => (0,promises_namespaceObject.copyFile)(patchTmp, patchFile));
-        const manifest = sandboxManifestSchema.parse({
+        const manifest = manifest_sandboxManifestSchema.parse({
             version: 1,
             sandboxId: sandbox.id,
             backend: sandbox.backend,
@@ -51948,7 +52004,7 @@ class agentfs_AgentfsSandbox extends SandboxBase {
     }
     async removeAll() {
         await agentfs_removeAgentfsSession(this.spec.home, this.spec.sessionId);
-        await remove_tree_removeTree(this.rootDir);
+        await removeTreeInBackground(this.rootDir);
     }
 }
 
@@ -52053,7 +52109,7 @@ class overlay_OverlaySandbox extends SandboxBase {
         };
     }
     async removeAll() {
-        await remove_tree_removeTree(this.rootDir);
+        await removeTreeInBackground(this.rootDir);
     }
 }
 
@@ -52298,6 +52354,7 @@ async function detect_detectBackend(config, opts) {
 
 
 
+
 const defaultLog = (message) => process.stderr.write(`${message}\n`);
 /**
  * Creates the sandbox `<workDir>/<id>` over baseRepo at baseSha with the configured backend (`auto`
@@ -52311,6 +52368,7 @@ async function create_createSandbox(config, options) {
         throw new Error('sandbox: no work directory (set sandbox.workDir or pass workDir)');
     await mkdir(requestedWorkDir, { recursive: true });
     const workDir = await realpath(requestedWorkDir);
+    await removeLeftoverTrees(workDir);
     const base = await resolveBaseRepo(options.baseRepo, options.baseSha);
     const rootDir = path.join(workDir, options.id);
     if (isInside(rootDir, base.dir) || isInside(base.dir, rootDir)) {
@@ -52369,7 +52427,9 @@ async function create_openSandbox(handle, config) {
 
 
 
+
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/artifact.ts
+
 
 
 
@@ -52439,7 +52499,7 @@ async function readArtifactJson(file, what, schema) {
         throw new ArtifactError(`the artifact's ${what} (${name}) is not valid JSON`);
     throw new ArtifactError(`the artifact's ${what} is invalid: ${read.message}`);
 }
-/** Validates a downloaded artifact against the panic it claims to be for. */
+/** Validates a downloaded artifact against the panic it claims to be for, and its patch against its manifest. */
 async function artifact_loadArtifact(dir, expectedLocation) {
     const summary = await readArtifactJson(artifact_artifactPath(dir, 'summary'), 'summary', artifactSummarySchema);
     const context = await readArtifactJson(artifact_artifactPath(dir, 'context'), 'panic context', panicContextSchema);
@@ -52452,6 +52512,13 @@ async function artifact_loadArtifact(dir, expectedLocation) {
     });
     if (patchBytes === 0)
         throw new ArtifactError('the artifact patch is empty: nothing to ship');
+    // The patch must be, byte for byte, the one the fix job exported after validating it.
+    const manifest = await readArtifactJson(artifact_artifactPath(dir, 'manifest'), 'sandbox manifest', sandboxManifestSchema);
+    const mismatch = await patchMismatch(patchFile, patchBytes, manifest);
+    if (mismatch)
+        throw new ArtifactError(`the artifact patch is not the one exported: it ${mismatch}`);
+    if (manifest.baseSha !== summary.base_commit)
+        throw new ArtifactError(`the patch was exported against ${manifest.baseSha.slice(0, 12)} but the summary names base ${summary.base_commit.slice(0, 12)}`);
     return { summary, context, patchFile, patchBytes };
 }
 
@@ -52693,51 +52760,53 @@ async function stagingPath(sandbox) {
     return path.join(incoming, randomUUID());
 }
 /**
- * Writes a file into the sandbox's repository. The repo may only exist inside the sandbox (overlay,
- * AgentFS), so the bytes go to the host-visible scratch dir first and `install` copies them in:
- * data never passes through a command line.
+ * Resolves each destination inside the sandbox with every existing symlink followed (a tracked
+ * `testing -> /elsewhere` must not carry a write out of the repository) and installs the staged file
+ * at exactly the checked path. Fixed text: paths and modes arrive as positional parameters, in
+ * triples (staged file, octal mode, repo path); `$(…; echo .)` keeps a name's trailing newline.
+ * Exit 4 = refused, with the reason on stderr.
  */
-async function sandbox_io_writeIntoSandbox(sandbox, relativePath, content, mode = 0o644) {
-    if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
-        throw new Error(`refusing to write outside the repository: ${relativePath}`);
-    }
-    const destination = await resolveInsideRepo(sandbox, relativePath);
-    const staged = await stagingPath(sandbox);
-    await writeFile(staged, content);
-    const result = await sandbox.run(['install', '-D', '-m', mode.toString(8), '--', staged, destination], {
-        env: targetEnv(),
-        timeoutMs: 60_000,
-    });
-    if (result.exitCode !== 0)
-        throw new Error(`could not write ${relativePath} into the sandbox: ${describeExit(result)} ${result.tail}`);
-}
+const WRITE_FILES_SCRIPT = [
+    'root=$(realpath -- . && echo .) || exit 3; root=${root%?.}',
+    'while [ "$#" -ge 3 ]; do',
+    '  dest=$(realpath -m -- "$3" && echo .) || { printf "could not resolve %s\\n" "$3" >&2; exit 3; }',
+    '  dest=${dest%?.}',
+    '  case $dest in',
+    '    "$root"/*) ;;',
+    '    *) printf "refusing to write outside the repository: %s resolves to %s" "$3" "$dest" >&2; exit 4 ;;',
+    '  esac',
+    '  install -D -m "$2" -- "$1" "$dest" || exit 5',
+    '  shift 3',
+    'done',
+].join('\n');
 /**
- * The path, as the sandbox sees it, with every existing symlink resolved: a tracked symlink (`testing ->
- * /elsewhere`) must not carry a write out of the repository. Resolved inside the sandbox, since the repo
- * may not exist on the host; `install` then writes to exactly the checked path.
+ * Writes files into the sandbox's repository in one sandboxed command. The repo may only exist inside
+ * the sandbox (overlay, AgentFS), so the bytes go to the host-visible scratch dir first and `install`
+ * copies them in: data never passes through a command line.
  */
-async function resolveInsideRepo(sandbox, relativePath) {
-    const result = await sandbox.run(['realpath', '-z', '-m', '--', '.', relativePath], {
+async function sandbox_io_writeFilesIntoSandbox(sandbox, files) {
+    const args = [];
+    for (const file of files) {
+        if (path.isAbsolute(file.path) || file.path.split(/[\\/]/).includes('..')) {
+            throw new Error(`refusing to write outside the repository: ${file.path}`);
+        }
+        const staged = await stagingPath(sandbox);
+        await writeFile(staged, file.content);
+        args.push(staged, (file.mode ?? 0o644).toString(8), file.path);
+    }
+    if (args.length === 0)
+        return;
+    const result = await sandbox.run(['sh', '-c', WRITE_FILES_SCRIPT, 'write-files', ...args], {
         env: targetEnv(),
         timeoutMs: 60_000,
     });
-    const [root, resolved] = result.stdoutTail.split('\0');
-    if (result.exitCode !== 0 || !root || !resolved)
-        throw new Error(`could not resolve ${relativePath} in the sandbox: ${describeExit(result)} ${result.tail}`);
-    if (!resolved.startsWith(root.endsWith('/') ? root : `${root}/`))
-        throw new Error(`refusing to write outside the repository: ${relativePath} resolves to ${resolved}`);
-    return resolved;
-}
-/** Reads a small repo file from inside the sandbox; undefined when it does not exist. */
-async function readFromSandbox(sandbox, relativePath) {
-    const staged = await stagingPath(sandbox);
-    const result = await sandbox.run(['cp', '--', relativePath, staged], {
-        env: targetEnv(),
-        timeoutMs: 60_000,
-    });
+    if (result.exitCode === 4)
+        throw new Error(result.stderrTail);
     if (result.exitCode !== 0)
-        return undefined;
-    return readFile(staged, 'utf8');
+        throw new Error(`could not write ${files.map((f) => f.path).join(', ')} into the sandbox: ${describeExit(result)} ${result.tail}`);
+}
+async function writeIntoSandbox(sandbox, relativePath, content, mode = 0o644) {
+    await sandbox_io_writeFilesIntoSandbox(sandbox, [{ path: relativePath, content, mode }]);
 }
 /** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
 function sandbox_io_sandboxExec(sandbox, signal) {
@@ -52748,14 +52817,29 @@ function sandbox_io_sandboxExec(sandbox, signal) {
         ...((opts.signal ?? signal) ? { signal: (opts.signal ?? signal) } : {}),
     });
 }
-/** SHA-256 of each repo file as the sandbox sees it (`deleted` when absent), by path. */
+/**
+ * SHA-256 of each repo file as the sandbox sees it (`deleted` when absent or unreadable), by path:
+ * one `sha256sum --zero` inside the sandbox for all of them (names are printed unescaped, NUL-ended).
+ */
 async function sandbox_io_digestFiles(sandbox, files) {
-    const digests = {};
-    for (const file of [...files].sort()) {
-        const content = await readFromSandbox(sandbox, file);
-        digests[file] = content === undefined ? 'deleted' : createHash('sha256').update(content).digest('hex');
+    const sorted = [...new Set(files)].sort();
+    if (sorted.length === 0)
+        return {};
+    // Exit 1 just means some file was missing; the digests of the others are still printed.
+    const result = await sandbox.run(['sha256sum', '--zero', '--', ...sorted], {
+        env: targetEnv(),
+        timeoutMs: 60_000,
+        tailBytes: 1024 * 1024,
+    });
+    if (result.exitCode !== 0 && result.exitCode !== 1)
+        throw new Error(`could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`);
+    const found = new Map();
+    for (const record of result.stdoutTail.split('\0')) {
+        const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
+        if (match)
+            found.set(match[2], match[1]);
     }
-    return digests;
+    return Object.fromEntries(sorted.map((file) => [file, found.get(file) ?? 'deleted']));
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/regression-test/detect-format.ts
@@ -53716,17 +53800,18 @@ async function regression_setup_writeRegressionTest(args) {
     });
     if (file.fallbackReason)
         args.log(`regression test written as TCL: ${file.fallbackReason}`);
-    await writeIntoSandbox(sandbox, file.relativePath, file.content, file.mode);
+    const writes = [{ path: file.relativePath, content: file.content, mode: file.mode }];
     if (file.format === 'tcl') {
         const suite = config.target.tclSuiteFile;
         const current = await readFile(path.join(config.baseRepoPath, suite), 'utf8').catch(() => undefined);
         if (current !== undefined) {
-            await writeIntoSandbox(sandbox, suite, registerTclTest(current, file.fileName));
+            writes.push({ path: suite, content: registerTclTest(current, file.fileName) });
         }
         else {
             args.log(`no suite file ${suite}: the regression test is not registered in a suite`);
         }
     }
+    await writeFilesIntoSandbox(sandbox, writes);
     return {
         format: file.format,
         path: file.relativePath,
@@ -54980,6 +55065,7 @@ async function reproduce_runReproduce(job) {
             id: job.names.sessionId,
             workDir: job.workDir,
             baseVerifiedClean: true, // verifyBaseRepo just checked it; keeps creation O(1) in tree size
+            ...(job.sandboxDetection ? { detection: job.sandboxDetection } : {}),
             log: (message) => log.info(message),
         });
         await saveSandboxHandle(sandboxHandleFile(job.workDir, job.names.sessionId), sandbox);
@@ -55061,14 +55147,15 @@ async function reproduce_runReproduce(job) {
         if (!result.ok || verifiedSeed === undefined)
             throw new PhaseFailure(`the reproducer did not produce a verified failing seed: ${result.reason ?? 'unknown'}`);
         const simulatorFiles = verifiedChanges.filter((f) => !pipelineFiles.includes(f));
+        const digests = await digestFiles(sandbox, [test.path, ...simulatorFiles]);
         await writeHandoff(handoffFile(job.workDir, job.names.sessionId), {
             version: 1,
             panic_location: job.location,
             base_commit: baseCommit,
             failing_seed: verifiedSeed,
             regression_test: test,
-            test_digest: (await digestFiles(sandbox, [test.path]))[test.path] ?? 'deleted',
-            simulator_files: await digestFiles(sandbox, simulatorFiles),
+            test_digest: digests[test.path] ?? 'deleted',
+            simulator_files: Object.fromEntries(simulatorFiles.map((f) => [f, digests[f] ?? 'deleted'])),
             reproducing: result.report,
         });
         const seedText = String(verifiedSeed);
@@ -60606,8 +60693,8 @@ function indented(text) {
         .join('\n');
 }
 /**
- * The squashed commit's message. Commit with `git commit -F <file> --cleanup=verbatim` (commitSquashed
- * does) so nothing in the data is stripped as a comment; data lines are indented and the only final
+ * The squashed commit's message. Commit it verbatim (commitSquashed uses `git commit-tree -F <file>`,
+ * which strips nothing) so no data line is lost as a comment; data lines are indented and the only final
  * paragraph is ours, so text like `Signed-off-by:` inside the data is never parsed as a trailer.
  */
 function commit_message_commitMessage(input) {
@@ -60868,64 +60955,101 @@ function gitAuthEnv(remote, token) {
         GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${basic}`,
     };
 }
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /**
- * Checks out ontoRef and applies the patch to the worktree and index: cleanly when it applies as is,
- * else with a 3-way merge against baseSha's blobs. A conflict leaves the checkout as it was and reports
- * the files involved.
+ * The full object names of `<rev>^{type}`, null where one does not resolve. One rev-parse for all of
+ * them; when that fails or prints something else (a missing rev, a range `a..b`, `^rev`), each is asked
+ * on its own with --verify, which decides (`^rev` still prints `^<sha>` there: not an answer either).
+ */
+async function peel(cwd, revs) {
+    const specs = revs.map(([rev, type]) => `${rev}^{${type}}`);
+    const all = await git_ops_runGit(cwd, ['rev-parse', ...specs, '--']);
+    const lines = all.stdoutTail.split('\n').filter(Boolean);
+    const shas = lines.slice(0, -1);
+    if (all.exitCode === 0 &&
+        lines.length === specs.length + 1 &&
+        lines.at(-1) === '--' &&
+        shas.every((sha) => FULL_SHA.test(sha)))
+        return shas;
+    return Promise.all(specs.map(async (spec) => {
+        const one = await git_ops_runGit(cwd, ['rev-parse', '--verify', '--quiet', spec]);
+        const sha = one.stdoutTail.trim();
+        return one.exitCode === 0 && FULL_SHA.test(sha) ? sha : null;
+    }));
+}
+/**
+ * Applies the patch on ontoRef's tree in a private index: cleanly when it applies as is, else with a
+ * 3-way merge against baseSha's blobs, and writes the result as a tree. Nothing is checked out: the
+ * repo's HEAD, index and work tree are neither read nor written (a `--no-checkout` clone will do), so
+ * it costs O(patch) plus one index of the tree. A conflict reports the files involved.
  */
 async function git_ops_applyPatchToBase(opts) {
     const { repoDir, patchFile } = opts;
     assertNotOption(opts.baseSha, 'baseSha');
-    const status = await gitOk(repoDir, ['status', '--porcelain']);
-    if (status)
-        throw new Error(`applyPatchToBase: ${repoDir} has uncommitted changes:\n${status.slice(0, 2000)}`);
-    const base = await git_ops_runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${opts.baseSha}^{commit}`]);
-    if (base.exitCode !== 0)
-        return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
     const ontoRef = opts.ontoRef ?? opts.baseSha;
     assertNotOption(ontoRef, 'ontoRef');
-    const onto = await git_ops_runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${ontoRef}^{commit}`]);
-    if (onto.exitCode !== 0)
+    const [base, onto] = await peel(repoDir, [
+        [opts.baseSha, 'commit'],
+        [ontoRef, 'commit'],
+    ]);
+    if (!base)
+        return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
+    if (!onto)
         return { ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] };
-    const ontoSha = onto.stdoutTail.trim();
-    if (opts.branch) {
-        await assertBranchName(repoDir, opts.branch);
-        await gitOk(repoDir, ['checkout', '-q', '-B', opts.branch, ontoSha]);
-    }
-    else {
-        await gitOk(repoDir, ['checkout', '-q', '--detach', ontoSha]);
-    }
     if ((await stat(patchFile)).size === 0)
         return { ok: false, reason: 'the patch is empty', conflictingFiles: [] };
-    const check = await git_ops_runGit(repoDir, ['apply', '--check', '--index', patchFile]);
-    if (check.exitCode === 0) {
-        await gitOk(repoDir, ['apply', '--index', patchFile]);
-        return { ok: true, applied: 'clean', head: ontoSha };
+    const dir = await mkdtemp(join(tmpdir(), 'panic-fix-index-'));
+    try {
+        const env = { GIT_INDEX_FILE: resolve(dir, 'index') };
+        await gitOk(repoDir, ['read-tree', onto], env);
+        // git apply is all or nothing, so a failed plain apply leaves the index as read-tree made it.
+        let applied = 'clean';
+        let merged = await git_ops_runGit(repoDir, ['apply', '--cached', patchFile], env);
+        if (merged.exitCode !== 0) {
+            applied = '3way';
+            merged = await git_ops_runGit(repoDir, ['apply', '--cached', '--3way', patchFile], env);
+        }
+        // write-tree refuses unmerged entries, so a tree here means no conflict was left.
+        const tree = merged.exitCode === 0 ? await git_ops_runGit(repoDir, ['write-tree'], env) : undefined;
+        if (tree?.exitCode === 0)
+            return { ok: true, applied, head: onto, tree: tree.stdoutTail.trim() };
+        const errors = `${merged.stderrTail}\n${tree?.stderrTail ?? ''}`.trim();
+        const unmerged = (await gitOk(repoDir, ['ls-files', '-u', '-z'], env))
+            .split('\0')
+            .filter(Boolean)
+            .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+        // Files git names in "patch failed"/"does not exist"/"already exists" errors, besides unmerged ones.
+        const mentioned = [...errors.matchAll(/^error: (?:patch failed: )?([^:\n]+?)(?::\d+)?: /gm)].map((m) => m[1]);
+        const conflictingFiles = [...new Set([...unmerged, ...mentioned])].sort();
+        return {
+            ok: false,
+            conflictingFiles,
+            reason: `the patch does not apply on ${ontoRef} (${onto.slice(0, 12)}), even 3-way from ${opts.baseSha.slice(0, 12)}: ` +
+                `conflicts in ${conflictingFiles.join(', ') || '(unknown files)'}\n${errors.slice(-2000)}`,
+        };
     }
-    const merged = await git_ops_runGit(repoDir, ['apply', '--index', '--3way', patchFile]);
-    const unmerged = (await gitOk(repoDir, ['diff', '--name-only', '--diff-filter=U']))
-        .split('\n')
-        .filter(Boolean);
-    if (merged.exitCode === 0 && unmerged.length === 0)
-        return { ok: true, applied: '3way', head: ontoSha };
-    // Files git names in "patch failed"/"does not exist"/"already exists" errors, besides unmerged ones.
-    const mentioned = [...merged.stderrTail.matchAll(/^error: (?:patch failed: )?([^:\n]+?)(?::\d+)?: /gm)].map((m) => m[1]);
-    const conflictingFiles = [...new Set([...unmerged, ...mentioned])].sort();
-    await gitOk(repoDir, ['reset', '-q', '--hard', 'HEAD']);
-    await gitOk(repoDir, ['clean', '-fdq']);
-    const shortOnto = ontoSha.slice(0, 12);
-    return {
-        ok: false,
-        conflictingFiles,
-        reason: `the patch does not apply on ${ontoRef} (${shortOnto}), even 3-way from ${opts.baseSha.slice(0, 12)}: ` +
-            `conflicts in ${conflictingFiles.join(', ') || '(unknown files)'}\n${merged.stderrTail.trim().slice(-2000)}`,
-    };
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
 }
 const BOT_IDENTITY = { name: 'panic-fix', email: 'panic-fix@users.noreply.github.com' };
-/** Commits the index as one commit with the message taken verbatim from a file; returns its sha. */
+/**
+ * Makes one commit of `tree` on `parent` with the message taken verbatim from a file; returns its sha.
+ * Only the object is written: no ref, not even HEAD, moves (push it with pushBranch's `commit`).
+ */
 async function git_ops_commitSquashed(opts) {
-    const staged = await git_ops_runGit(opts.repoDir, ['diff', '--cached', '--quiet']);
-    if (staged.exitCode === 0)
+    assertNotOption(opts.tree, 'tree');
+    assertNotOption(opts.parent, 'parent');
+    const [parent, parentTree, tree] = await peel(opts.repoDir, [
+        [opts.parent, 'commit'],
+        [opts.parent, 'tree'],
+        [opts.tree, 'tree'],
+    ]);
+    if (!parent || !parentTree)
+        throw new Error(`commitSquashed: parent ${opts.parent} not found`);
+    if (!tree)
+        throw new Error(`commitSquashed: tree ${opts.tree} not found`);
+    if (tree === parentTree)
         throw new Error('commitSquashed: nothing staged to commit');
     let identity = opts.author;
     if (!identity) {
@@ -60944,14 +61068,14 @@ async function git_ops_commitSquashed(opts) {
     const dir = await mkdtemp(join(tmpdir(), 'panic-fix-commit-'));
     try {
         const file = join(dir, 'message.txt');
-        // NUL cannot be stored in a commit message; everything else is kept as given.
+        // NUL cannot be stored in a commit message; everything else is kept as given (commit-tree runs no
+        // cleanup and no hooks).
         await writeFile(file, opts.message.replace(/\0/g, ''), 'utf8');
-        await gitOk(opts.repoDir, ['commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', file], env);
+        return await gitOk(opts.repoDir, ['commit-tree', tree, '-p', parent, '-F', file], env);
     }
     finally {
         await rm(dir, { recursive: true, force: true });
     }
-    return gitOk(opts.repoDir, ['rev-parse', 'HEAD']);
 }
 async function git_ops_remoteBranchSha(remoteOrQuery, branchArg, opts = {}) {
     const q = typeof remoteOrQuery === 'string'
@@ -60980,21 +61104,25 @@ class PushRejectedError extends Error {
         this.name = 'PushRejectedError';
     }
 }
-/** Pushes HEAD to refs/heads/<branch> with --force-with-lease; a no-op when the remote has the same tree. */
+/**
+ * Pushes `commit` (default HEAD) to refs/heads/<branch> with --force-with-lease; a no-op when the
+ * remote has the same tree.
+ */
 async function git_ops_pushBranch(opts) {
     const { repoDir, remote, branch } = opts;
     assertNotOption(remote, 'remote');
+    if (opts.commit !== undefined && !FULL_SHA.test(opts.commit))
+        throw new Error(`commit must be a full sha: ${JSON.stringify(opts.commit)}`);
     await assertBranchName(repoDir, branch);
     const env = gitAuthEnv(remote, opts.token);
-    const head = await gitOk(repoDir, ['rev-parse', 'HEAD']);
+    const head = opts.commit ?? (await gitOk(repoDir, ['rev-parse', 'HEAD']));
     const before = await git_ops_remoteBranchSha(remote, branch, { cwd: repoDir, token: opts.token });
     if (before === head)
         return { sha: head, pushed: false, previousSha: before };
     if (before !== null) {
         // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
         await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
-        const remoteTree = await gitOk(repoDir, ['rev-parse', `${before}^{tree}`]);
-        const headTree = await gitOk(repoDir, ['rev-parse', 'HEAD^{tree}']);
+        const [remoteTree, headTree] = (await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])).split('\n');
         if (remoteTree === headTree)
             return { sha: before, pushed: false, previousSha: before };
     }
@@ -61007,7 +61135,7 @@ async function git_ops_pushBranch(opts) {
         '--no-verify',
         `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
         remote,
-        `HEAD:refs/heads/${branch}`,
+        `${head}:refs/heads/${branch}`,
     ], env);
     if (result.exitCode !== 0) {
         const text = `${result.stdoutTail}\n${result.stderrTail}`.trim();
@@ -61073,8 +61201,9 @@ async function assertOurBranchTip(job, checkout, remote, token) {
     }
 }
 /**
- * shipping → pr_open. Applies the validated patch to a fresh checkout (3-way onto the moved base
- * branch), makes one squashed commit, pushes with a lease and opens or updates the draft PR.
+ * shipping → pr_open. Applies the validated patch in a fresh clone that is never checked out (3-way
+ * onto the moved base branch), makes one squashed commit, pushes with a lease and opens or updates the
+ * draft PR.
  * Idempotent: a re-run after a crash finds the branch and the PR and updates them.
  */
 async function ship_runShip(job, opts) {
@@ -61097,8 +61226,8 @@ async function ship_runShip(job, opts) {
         const token = job.config.githubToken;
         await rm(checkout, { recursive: true, force: true });
         await mkdir(path.dirname(checkout), { recursive: true });
+        // No checkout: applying and committing go through a private index, O(patch) rather than O(tree).
         await git(job.workDir, ['clone', '--quiet', '--no-checkout', '--', job.config.baseRepoPath, checkout]);
-        await git(checkout, ['checkout', '--quiet', '--detach', artifact.summary.base_commit]);
         const onto = await fetchBranch({
             repoDir: checkout,
             remote,
@@ -61120,6 +61249,8 @@ async function ship_runShip(job, opts) {
         const { context, summary } = artifact;
         const sha = await commitSquashed({
             repoDir: checkout,
+            tree: applied.tree,
+            parent: applied.head,
             message: commitMessage({
                 location: job.location,
                 message: context.panic_message,
@@ -61158,6 +61289,7 @@ async function ship_runShip(job, opts) {
             remote,
             branch: job.names.branch,
             expectedRemoteSha: expected ?? null,
+            commit: sha,
             ...(token ? { token } : {}),
         });
         log.info(`pushed ${job.names.branch} (${sha.slice(0, 12)})${expected ? ', replacing an earlier push' : ''}`);
@@ -61243,6 +61375,7 @@ function panic_job_actionPanicJob(args) {
 
 
 
+
 /**
  * Two-stage stop. `drain()` (first SIGINT/SIGTERM): claim nothing new; panics in flight finish
  * their current phase, then give their claim back. `kill()` (second signal): abort the agents and
@@ -61291,6 +61424,7 @@ async function runLocalPass(opts) {
         throw error;
     }
     const queue = [...preflight.claimed];
+    const sandboxDetection = queue.length > 0 ? await detectOnce(opts.config, opts.workDir) : undefined;
     const reports = [];
     let active = 0;
     let maxConcurrent = 0;
@@ -61326,6 +61460,7 @@ async function runLocalPass(opts) {
             artifactDir,
             homeDir: opts.homeDir,
             signal: shutdown.controller.signal,
+            ...(sandboxDetection ? { sandboxDetection } : {}),
         });
         const report = {
             location: entry.location,
@@ -61421,6 +61556,7 @@ async function runLocalPass(opts) {
         return report;
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
+    await settleRemovals(); // destroyed sandboxes are deleted in the background
     return {
         panics: reports,
         maxConcurrent,
@@ -61428,6 +61564,15 @@ async function runLocalPass(opts) {
         baseCommit: preflight.baseCommit,
         skipped: preflight.skipped,
     };
+}
+/**
+ * The backend every panic of this pass gets (`auto` probes by mounting and running something, ~50 ms).
+ * When nothing is usable each panic detects again and records why in its own row.
+ */
+async function detectOnce(config, workDir) {
+    if (config.sandbox.backend !== 'auto')
+        return undefined;
+    return detectBackend(config.sandbox, { workDir }).catch(() => undefined);
 }
 /** The same reporter with `prefix` on every console line (the database log is written separately). */
 function prefixedReporter(reporter, prefix) {

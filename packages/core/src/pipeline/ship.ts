@@ -81,8 +81,9 @@ async function assertOurBranchTip(
 }
 
 /**
- * shipping → pr_open. Applies the validated patch to a fresh checkout (3-way onto the moved base
- * branch), makes one squashed commit, pushes with a lease and opens or updates the draft PR.
+ * shipping → pr_open. Applies the validated patch in a fresh clone that is never checked out (3-way
+ * onto the moved base branch), makes one squashed commit, pushes with a lease and opens or updates the
+ * draft PR.
  * Idempotent: a re-run after a crash finds the branch and the PR and updates them.
  */
 export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise<ShipOutcome> {
@@ -110,8 +111,8 @@ export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise
 
     await rm(checkout, { recursive: true, force: true });
     await mkdir(path.dirname(checkout), { recursive: true });
+    // No checkout: applying and committing go through a private index, O(patch) rather than O(tree).
     await git(job.workDir, ['clone', '--quiet', '--no-checkout', '--', job.config.baseRepoPath, checkout]);
-    await git(checkout, ['checkout', '--quiet', '--detach', artifact.summary.base_commit]);
     const onto = await fetchBranch({
       repoDir: checkout,
       remote,
@@ -140,6 +141,8 @@ export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise
     const { context, summary } = artifact;
     const sha = await commitSquashed({
       repoDir: checkout,
+      tree: applied.tree,
+      parent: applied.head,
       message: commitMessage({
         location: job.location,
         message: context.panic_message,
@@ -183,6 +186,7 @@ export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise
       remote,
       branch: job.names.branch,
       expectedRemoteSha: expected ?? null,
+      commit: sha,
       ...(token ? { token } : {}),
     });
     log.info(

@@ -53,8 +53,8 @@ function indented(text: string): string {
 }
 
 /**
- * The squashed commit's message. Commit with `git commit -F <file> --cleanup=verbatim` (commitSquashed
- * does) so nothing in the data is stripped as a comment; data lines are indented and the only final
+ * The squashed commit's message. Commit it verbatim (commitSquashed uses `git commit-tree -F <file>`,
+ * which strips nothing) so no data line is lost as a comment; data lines are indented and the only final
  * paragraph is ours, so text like `Signed-off-by:` inside the data is never parsed as a trailer.
  */
 export function commitMessage(input: CommitMessageInput): string {

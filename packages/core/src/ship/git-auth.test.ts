@@ -33,13 +33,20 @@ describe('pushing to an http remote with a token', () => {
     expect(await remoteBranchSha(remote, 'main', { cwd: repo.work, token: TOKEN })).toBe(repo.base);
 
     const patch = await makePatch(repo, { 'a.rs': withLine(2, 'fixed') });
-    await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base });
-    const sha = await commitSquashed({ repoDir: repo.work, message: 'fix\n' });
+    const applied = await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base });
+    if (!applied.ok) throw new Error(applied.reason);
+    const sha = await commitSquashed({
+      repoDir: repo.work,
+      tree: applied.tree,
+      parent: applied.head,
+      message: 'fix\n',
+    });
     const result = await pushBranch({
       repoDir: repo.work,
       remote,
       branch: 'fix/panic-http',
       expectedRemoteSha: null,
+      commit: sha,
       token: TOKEN,
     });
     expect(result).toEqual({ sha, pushed: true, previousSha: null });

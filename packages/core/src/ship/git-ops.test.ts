@@ -1,6 +1,8 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { git } from '../util/git.js';
 import { commitMessage } from './commit-message.js';
 import {
@@ -11,39 +13,113 @@ import {
   pushBranch,
   PushRejectedError,
   remoteBranchSha,
+  type ApplyResult,
 } from './git-ops.js';
 import { LINES, makePatch, makeTestRepo, moveMain, withLine, type TestRepo } from './test-repo.js';
+
+const SHA = expect.stringMatching(/^[0-9a-f]{40}$/);
 
 let repo: TestRepo;
 beforeEach(async () => {
   repo = await makeTestRepo();
 });
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await rm(repo.root, { recursive: true, force: true });
 });
 
+/** A file's bytes in a tree (or commit) of repo.work. */
+function blob(treeish: string, path: string): Buffer {
+  return execFileSync('git', ['cat-file', 'blob', `${treeish}:${path}`], { cwd: repo.work });
+}
+
+/** What a checkout shows: HEAD (symbolic and resolved), status, the work tree's files and a.rs. */
+async function checkoutState(dir: string) {
+  return {
+    head: await git(dir, ['rev-parse', '--symbolic-full-name', 'HEAD', 'HEAD']),
+    status: await git(dir, ['status', '--porcelain']),
+    files: (await readdir(dir)).sort(),
+    aRs: existsSync(join(dir, 'a.rs')) ? await readFile(join(dir, 'a.rs'), 'utf8') : null,
+  };
+}
+
+function applied(result: ApplyResult): { head: string; tree: string } {
+  if (!result.ok) throw new Error(result.reason);
+  return result;
+}
+
 describe('applyPatchToBase', () => {
-  it('applies cleanly on the base commit, binary files included, into the index', async () => {
+  it('applies cleanly on the base commit, binary files included, into a tree; the checkout is untouched', async () => {
     const patch = await makePatch(repo, {
       'a.rs': withLine(10, 'fixed line 10'),
       'data.bin': Buffer.from([9, 0, 8, 0, 7, 255]),
       'new.rs': 'fn new() {}\n',
     });
-    const result = await applyPatchToBase({
-      repoDir: repo.work,
-      patchFile: patch,
-      baseSha: repo.base,
-      branch: 'fix/x',
-    });
-    expect(result).toEqual({ ok: true, applied: 'clean', head: repo.base });
-    expect(await readFile(join(repo.work, 'a.rs'), 'utf8')).toBe(withLine(10, 'fixed line 10'));
-    expect([...(await readFile(join(repo.work, 'data.bin')))]).toEqual([9, 0, 8, 0, 7, 255]);
-    expect((await git(repo.work, ['diff', '--cached', '--name-only'])).split('\n')).toEqual([
+    const before = await checkoutState(repo.work);
+    const result = await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base });
+    expect(result).toEqual({ ok: true, applied: 'clean', head: repo.base, tree: SHA });
+    const { tree } = applied(result);
+    expect(blob(tree, 'a.rs').toString()).toBe(withLine(10, 'fixed line 10'));
+    expect([...blob(tree, 'data.bin')]).toEqual([9, 0, 8, 0, 7, 255]);
+    expect((await git(repo.work, ['diff-tree', '-r', '--name-only', repo.base, tree])).split('\n')).toEqual([
       'a.rs',
       'data.bin',
       'new.rs',
     ]);
-    expect(await git(repo.work, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('fix/x');
+    expect(await checkoutState(repo.work)).toEqual(before);
+  });
+
+  it("never reads or writes the repo's own index or work tree: local changes stay and stay out", async () => {
+    const patch = await makePatch(repo, { 'a.rs': withLine(1, 'x') });
+    await writeFile(join(repo.work, 'a.rs'), 'dirty\n');
+    await writeFile(join(repo.work, 'staged.rs'), 'staged\n');
+    await git(repo.work, ['add', 'staged.rs']);
+    const before = await checkoutState(repo.work);
+    const { tree } = applied(
+      await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base }),
+    );
+    expect(blob(tree, 'a.rs').toString()).toBe(withLine(1, 'x'));
+    expect(await git(repo.work, ['ls-tree', '--name-only', tree])).toBe('a.rs\ndata.bin');
+    expect(await checkoutState(repo.work)).toEqual(before);
+    expect(before.status).toMatch(/^ ?M a\.rs\nA {2}staged\.rs$/);
+  });
+
+  it('works in a --no-checkout clone: applied 3-way, committed and pushed, the work tree stays empty', async () => {
+    const patch = await makePatch(repo, { 'a.rs': withLine(10, 'fixed line 10') });
+    const moved = await moveMain(repo, { 'a.rs': withLine(8, 'upstream line 8') });
+    await git(repo.work, ['push', '-q', 'origin', 'main']);
+    const clone = join(repo.root, 'ship');
+    await git(repo.root, ['clone', '-q', '--no-checkout', repo.origin, clone]);
+    const headRef = await git(clone, ['symbolic-ref', 'HEAD']);
+
+    const result = await applyPatchToBase({
+      repoDir: clone,
+      patchFile: patch,
+      baseSha: repo.base,
+      ontoRef: moved,
+    });
+    expect(result).toEqual({ ok: true, applied: '3way', head: moved, tree: SHA });
+    const { head, tree } = applied(result);
+    const sha = await commitSquashed({ repoDir: clone, tree, parent: head, message: 'fix\n' });
+    expect(
+      await pushBranch({ repoDir: clone, remote: repo.origin, branch: 'fix/clone', commit: sha }),
+    ).toEqual({
+      sha,
+      pushed: true,
+      previousSha: null,
+    });
+
+    expect(await readdir(clone)).toEqual(['.git']);
+    expect(existsSync(join(clone, '.git', 'index'))).toBe(false);
+    expect(await git(clone, ['symbolic-ref', 'HEAD'])).toBe(headRef);
+    expect(await git(clone, ['rev-parse', 'HEAD'])).toBe(moved);
+    expect(await git(clone, ['rev-parse', `${sha}^`])).toBe(moved);
+    const expected = [...LINES];
+    expected[7] = 'upstream line 8';
+    expected[9] = 'fixed line 10';
+    expect(await git(repo.work, ['--git-dir', repo.origin, 'show', 'fix/clone:a.rs'])).toBe(
+      expected.join('\n'),
+    );
   });
 
   it('falls back to a 3-way merge when main moved next to the patched lines', async () => {
@@ -56,16 +132,18 @@ describe('applyPatchToBase', () => {
       baseSha: repo.base,
       ontoRef: 'main',
     });
-    expect(result).toEqual({ ok: true, applied: '3way', head: moved });
+    expect(result).toEqual({ ok: true, applied: '3way', head: moved, tree: SHA });
     const expected = [...LINES];
     expected[7] = 'upstream line 8';
     expected[9] = 'fixed line 10';
-    expect(await readFile(join(repo.work, 'a.rs'), 'utf8')).toBe(expected.join('\n') + '\n');
+    expect(blob(applied(result).tree, 'a.rs').toString()).toBe(expected.join('\n') + '\n');
+    expect(await readFile(join(repo.work, 'a.rs'), 'utf8')).toBe(withLine(8, 'upstream line 8'));
   });
 
-  it('reports a conflict with the file and leaves the checkout clean', async () => {
+  it('reports a conflict with the file and leaves the checkout as it was', async () => {
     const patch = await makePatch(repo, { 'a.rs': withLine(10, 'our fix') });
     const moved = await moveMain(repo, { 'a.rs': withLine(10, 'their change') });
+    const before = await checkoutState(repo.work);
     const result = await applyPatchToBase({
       repoDir: repo.work,
       patchFile: patch,
@@ -76,8 +154,9 @@ describe('applyPatchToBase', () => {
     if (result.ok) return;
     expect(result.conflictingFiles).toEqual(['a.rs']);
     expect(result.reason).toContain('a.rs');
-    expect(await git(repo.work, ['status', '--porcelain'])).toBe('');
-    expect(await git(repo.work, ['rev-parse', 'HEAD'])).toBe(moved);
+    expect(result.reason).toContain(`does not apply on main (${moved.slice(0, 12)})`);
+    expect(await checkoutState(repo.work)).toEqual(before);
+    expect(before.status).toBe('');
   });
 
   it('reports a file the patch creates that main has meanwhile created differently', async () => {
@@ -96,18 +175,40 @@ describe('applyPatchToBase', () => {
     expect(await git(repo.work, ['status', '--porcelain'])).toBe('');
   });
 
-  it('refuses a dirty checkout and reports a missing base commit', async () => {
+  it('reports a missing base commit, a missing or range ref and an empty patch; refuses options', async () => {
     const patch = await makePatch(repo, { 'a.rs': withLine(1, 'x') });
-    const missing = await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: 'f'.repeat(40) });
-    expect(missing).toMatchObject({ ok: false, reason: expect.stringContaining('not found') });
-    await writeFile(join(repo.work, 'a.rs'), 'dirty\n');
+    const missing = 'f'.repeat(40);
+    expect(await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: missing })).toEqual({
+      ok: false,
+      reason: `base commit ${missing} not found`,
+      conflictingFiles: [],
+    });
+    for (const ontoRef of ['nope', 'main..main', `^${repo.base}`])
+      expect(
+        await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base, ontoRef }),
+      ).toEqual({ ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] });
+    const empty = join(repo.root, 'empty.diff');
+    await writeFile(empty, '');
+    expect(await applyPatchToBase({ repoDir: repo.work, patchFile: empty, baseSha: repo.base })).toEqual({
+      ok: false,
+      reason: 'the patch is empty',
+      conflictingFiles: [],
+    });
     await expect(
-      applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base }),
-    ).rejects.toThrow(/uncommitted changes/);
+      applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: '--all' }),
+    ).rejects.toThrow(/must not start/);
+    await expect(
+      applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base, ontoRef: '-q' }),
+    ).rejects.toThrow(/must not start/);
   });
 });
 
 describe('commitSquashed', () => {
+  async function fixTree(line = 3): Promise<string> {
+    const patch = await makePatch(repo, { 'a.rs': withLine(line, 'fix') });
+    return applied(await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base })).tree;
+  }
+
   it('keeps the message verbatim: comment lines, trailer-like data, unicode', async () => {
     const message = commitMessage({
       location: 'core/vdbe/execute.rs:12:5',
@@ -117,36 +218,91 @@ describe('commitSquashed', () => {
       failingSeed: '18446744073709551615',
       slug: 'core-vdbe-execute-rs-12',
     });
-    const patch = await makePatch(repo, { 'a.rs': withLine(3, 'fix') });
-    await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base });
+    const tree = await fixTree();
     const sha = await commitSquashed({
       repoDir: repo.work,
+      tree,
+      parent: repo.base,
       message,
       author: { name: 'Bot', email: 'bot@example.com' },
     });
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
-    const stored = await git(repo.work, ['cat-file', 'commit', sha]);
-    expect(stored.slice(stored.indexOf('\n\n') + 2)).toBe(message.trimEnd());
-    expect(await git(repo.work, ['log', '-1', '--format=%an <%ae>'])).toBe('Bot <bot@example.com>');
+    const stored = execFileSync('git', ['cat-file', 'commit', sha], { cwd: repo.work, encoding: 'utf8' });
+    expect(stored.slice(stored.indexOf('\n\n') + 2)).toBe(message);
+    expect(await git(repo.work, ['log', '-1', '--format=%an <%ae>|%cn <%ce>|%P|%T', sha])).toBe(
+      `Bot <bot@example.com>|Bot <bot@example.com>|${repo.base}|${tree}`,
+    );
     // Only our own final paragraph is parsed as trailers.
-    const trailers = await git(repo.work, ['log', '-1', '--format=%(trailers:only,unfold)']);
+    const trailers = await git(repo.work, ['log', '-1', '--format=%(trailers:only,unfold)', sha]);
     expect(trailers.split('\n')).toEqual([
       'Panic-fix-slug: core-vdbe-execute-rs-12',
       'Panic-fix-seed: 18446744073709551615',
     ]);
+    // Only the object is made: no ref moves.
+    expect(await git(repo.work, ['rev-parse', 'HEAD'])).toBe(repo.base);
+    expect(await git(repo.work, ['for-each-ref', '--contains', sha])).toBe('');
   });
 
-  it('refuses to make an empty commit', async () => {
-    await expect(commitSquashed({ repoDir: repo.work, message: 'x' })).rejects.toThrow(/nothing staged/);
+  it("commits as the repo's configured identity, else as the panic-fix bot", async () => {
+    for (const name of ['NAME', 'EMAIL'])
+      for (const who of ['AUTHOR', 'COMMITTER']) vi.stubEnv(`GIT_${who}_${name}`, undefined);
+    const tree = await fixTree();
+    const configured = await commitSquashed({ repoDir: repo.work, tree, parent: repo.base, message: 'x\n' });
+    expect(await git(repo.work, ['log', '-1', '--format=%an <%ae>|%cn <%ce>', configured])).toBe(
+      'Test <test@example.com>|Test <test@example.com>',
+    );
+
+    await git(repo.work, ['config', '--unset', 'user.email']);
+    vi.stubEnv('GIT_CONFIG_GLOBAL', '/dev/null');
+    vi.stubEnv('GIT_CONFIG_NOSYSTEM', '1');
+    const bot = await commitSquashed({ repoDir: repo.work, tree, parent: repo.base, message: 'x\n' });
+    expect(await git(repo.work, ['log', '-1', '--format=%an <%ae>|%cn <%ce>', bot])).toBe(
+      'panic-fix <panic-fix@users.noreply.github.com>|panic-fix <panic-fix@users.noreply.github.com>',
+    );
+  });
+
+  it('refuses to make an empty commit, also when 3-way finds the fix already upstream', async () => {
+    const baseTree = await git(repo.work, ['rev-parse', `${repo.base}^{tree}`]);
+    await expect(
+      commitSquashed({ repoDir: repo.work, tree: baseTree, parent: repo.base, message: 'x' }),
+    ).rejects.toThrow(/nothing staged/);
+
+    const patch = await makePatch(repo, { 'a.rs': withLine(10, 'fixed line 10') });
+    const moved = await moveMain(repo, { 'a.rs': withLine(10, 'fixed line 10') });
+    const result = applied(
+      await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base, ontoRef: moved }),
+    );
+    await expect(
+      commitSquashed({ repoDir: repo.work, tree: result.tree, parent: result.head, message: 'x' }),
+    ).rejects.toThrow(/nothing staged/);
+  });
+
+  it('refuses a missing parent or tree', async () => {
+    const tree = await fixTree();
+    await expect(
+      commitSquashed({ repoDir: repo.work, tree, parent: 'f'.repeat(40), message: 'x' }),
+    ).rejects.toThrow(/parent f+ not found/);
+    await expect(
+      commitSquashed({
+        repoDir: repo.work,
+        tree: repo.base.replace(/./, 'x'),
+        parent: repo.base,
+        message: 'x',
+      }),
+    ).rejects.toThrow(/not found/);
+    await expect(
+      commitSquashed({ repoDir: repo.work, tree: '-p', parent: repo.base, message: 'x' }),
+    ).rejects.toThrow(/must not start/);
   });
 });
 
 describe('pushBranch / remoteBranchSha', () => {
   async function commitFix(text: string, message = `fix ${text}\n`): Promise<string> {
-    await git(repo.work, ['checkout', '-q', '--detach', repo.base]);
     const patch = await makePatch(repo, { 'a.rs': withLine(5, text) });
-    await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base });
-    return commitSquashed({ repoDir: repo.work, message });
+    const { head, tree } = applied(
+      await applyPatchToBase({ repoDir: repo.work, patchFile: patch, baseSha: repo.base }),
+    );
+    return commitSquashed({ repoDir: repo.work, tree, parent: head, message });
   }
 
   it('pushes once; a re-run with an identical tree is a no-op and leaves one branch', async () => {
@@ -157,12 +313,15 @@ describe('pushBranch / remoteBranchSha', () => {
       remote: repo.origin,
       branch: 'fix/panic-a',
       expectedRemoteSha: null,
+      commit: first,
     });
     expect(pushed).toEqual({ sha: first, pushed: true, previousSha: null });
     expect(await remoteBranchSha(repo.origin, 'fix/panic-a')).toBe(first);
 
     // Same commit again: nothing to do.
-    expect(await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/panic-a' })).toEqual({
+    expect(
+      await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/panic-a', commit: first }),
+    ).toEqual({
       sha: first,
       pushed: false,
       previousSha: first,
@@ -175,6 +334,7 @@ describe('pushBranch / remoteBranchSha', () => {
       remote: repo.origin,
       branch: 'fix/panic-a',
       expectedRemoteSha: null,
+      commit: again,
     });
     expect(rerun).toEqual({ sha: first, pushed: false, previousSha: first });
     const heads = (await git(repo.work, ['ls-remote', '--heads', repo.origin])).split('\n');
@@ -188,6 +348,7 @@ describe('pushBranch / remoteBranchSha', () => {
       remote: repo.origin,
       branch: 'fix/panic-b',
       expectedRemoteSha: null,
+      commit: first,
     });
     const second = await commitFix('v2');
     const updated = await pushBranch({
@@ -195,6 +356,7 @@ describe('pushBranch / remoteBranchSha', () => {
       remote: repo.origin,
       branch: 'fix/panic-b',
       expectedRemoteSha: first,
+      commit: second,
     });
     expect(updated).toEqual({ sha: second, pushed: true, previousSha: first });
 
@@ -206,19 +368,36 @@ describe('pushBranch / remoteBranchSha', () => {
     await git(other, ['push', '-q', 'origin', 'fix/panic-b']);
     const humanSha = await git(other, ['rev-parse', 'HEAD']);
 
-    await commitFix('v3');
+    const third = await commitFix('v3');
     await expect(
       pushBranch({
         repoDir: repo.work,
         remote: repo.origin,
         branch: 'fix/panic-b',
         expectedRemoteSha: second,
+        commit: third,
       }),
     ).rejects.toBeInstanceOf(PushRejectedError);
     await expect(
-      pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/panic-b', expectedRemoteSha: null }),
+      pushBranch({
+        repoDir: repo.work,
+        remote: repo.origin,
+        branch: 'fix/panic-b',
+        expectedRemoteSha: null,
+        commit: third,
+      }),
     ).rejects.toBeInstanceOf(PushRejectedError);
     expect(await remoteBranchSha(repo.origin, 'fix/panic-b')).toBe(humanSha);
+  });
+
+  it('pushes HEAD when no commit is given', async () => {
+    const moved = await moveMain(repo, { 'a.rs': withLine(2, 'on main') });
+    expect(await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/head' })).toEqual({
+      sha: moved,
+      pushed: true,
+      previousSha: null,
+    });
+    expect(await remoteBranchSha(repo.origin, 'fix/head')).toBe(moved);
   });
 
   it('looks up and fetches remote branches (object form as well)', async () => {
@@ -231,13 +410,17 @@ describe('pushBranch / remoteBranchSha', () => {
     await expect(fetchBranch({ repoDir: repo.work, remote: repo.origin, branch: 'nope' })).rejects.toThrow();
   });
 
-  it('rejects option-like and invalid names', async () => {
+  it('rejects option-like and invalid names, and a commit that is not a full sha', async () => {
     await expect(pushBranch({ repoDir: repo.work, remote: '--upload-pack=x', branch: 'b' })).rejects.toThrow(
       /must not start/,
     );
     await expect(
       pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'bad..name' }),
     ).rejects.toThrow(/invalid branch/);
+    for (const commit of ['HEAD', repo.base.slice(0, 12), `--force`])
+      await expect(
+        pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'b', commit }),
+      ).rejects.toThrow(/full sha/);
   });
 
   it('puts the token only in a URL-scoped extraheader environment entry, for http(s) remotes', () => {

@@ -1,6 +1,6 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { git, runGit as runGitCommand } from '../util/git.js';
 import type { RunCommandResult } from '../util/run-command.js';
 
@@ -49,7 +49,7 @@ export function gitAuthEnv(remote: string, token: string | undefined): Record<st
 }
 
 export type ApplyResult =
-  | { ok: true; applied: 'clean' | '3way'; head: string }
+  | { ok: true; applied: 'clean' | '3way'; head: string; tree: string }
   | { ok: false; reason: string; conflictingFiles: string[] };
 
 export interface ApplyPatchOptions {
@@ -60,71 +60,102 @@ export interface ApplyPatchOptions {
   baseSha: string;
   /** Where to apply (e.g. `origin/main` when main has moved); defaults to baseSha. */
   ontoRef?: string;
-  /** Check out this local branch at ontoRef (created or reset); detached HEAD when absent. */
-  branch?: string;
+}
+
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The full object names of `<rev>^{type}`, null where one does not resolve. One rev-parse for all of
+ * them; when that fails or prints something else (a missing rev, a range `a..b`, `^rev`), each is asked
+ * on its own with --verify, which decides (`^rev` still prints `^<sha>` there: not an answer either).
+ */
+async function peel(
+  cwd: string,
+  revs: Array<[rev: string, type: 'commit' | 'tree']>,
+): Promise<Array<string | null>> {
+  const specs = revs.map(([rev, type]) => `${rev}^{${type}}`);
+  const all = await runGit(cwd, ['rev-parse', ...specs, '--']);
+  const lines = all.stdoutTail.split('\n').filter(Boolean);
+  const shas = lines.slice(0, -1);
+  if (
+    all.exitCode === 0 &&
+    lines.length === specs.length + 1 &&
+    lines.at(-1) === '--' &&
+    shas.every((sha) => FULL_SHA.test(sha))
+  )
+    return shas;
+  return Promise.all(
+    specs.map(async (spec) => {
+      const one = await runGit(cwd, ['rev-parse', '--verify', '--quiet', spec]);
+      const sha = one.stdoutTail.trim();
+      return one.exitCode === 0 && FULL_SHA.test(sha) ? sha : null;
+    }),
+  );
 }
 
 /**
- * Checks out ontoRef and applies the patch to the worktree and index: cleanly when it applies as is,
- * else with a 3-way merge against baseSha's blobs. A conflict leaves the checkout as it was and reports
- * the files involved.
+ * Applies the patch on ontoRef's tree in a private index: cleanly when it applies as is, else with a
+ * 3-way merge against baseSha's blobs, and writes the result as a tree. Nothing is checked out: the
+ * repo's HEAD, index and work tree are neither read nor written (a `--no-checkout` clone will do), so
+ * it costs O(patch) plus one index of the tree. A conflict reports the files involved.
  */
 export async function applyPatchToBase(opts: ApplyPatchOptions): Promise<ApplyResult> {
   const { repoDir, patchFile } = opts;
   assertNotOption(opts.baseSha, 'baseSha');
-  const status = await gitOk(repoDir, ['status', '--porcelain']);
-  if (status)
-    throw new Error(`applyPatchToBase: ${repoDir} has uncommitted changes:\n${status.slice(0, 2000)}`);
-
-  const base = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${opts.baseSha}^{commit}`]);
-  if (base.exitCode !== 0)
-    return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
   const ontoRef = opts.ontoRef ?? opts.baseSha;
   assertNotOption(ontoRef, 'ontoRef');
-  const onto = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${ontoRef}^{commit}`]);
-  if (onto.exitCode !== 0) return { ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] };
-  const ontoSha = onto.stdoutTail.trim();
-
-  if (opts.branch) {
-    await assertBranchName(repoDir, opts.branch);
-    await gitOk(repoDir, ['checkout', '-q', '-B', opts.branch, ontoSha]);
-  } else {
-    await gitOk(repoDir, ['checkout', '-q', '--detach', ontoSha]);
-  }
+  const [base, onto] = await peel(repoDir, [
+    [opts.baseSha, 'commit'],
+    [ontoRef, 'commit'],
+  ]);
+  if (!base) return { ok: false, reason: `base commit ${opts.baseSha} not found`, conflictingFiles: [] };
+  if (!onto) return { ok: false, reason: `ref ${ontoRef} not found`, conflictingFiles: [] };
   if ((await stat(patchFile)).size === 0)
     return { ok: false, reason: 'the patch is empty', conflictingFiles: [] };
 
-  const check = await runGit(repoDir, ['apply', '--check', '--index', patchFile]);
-  if (check.exitCode === 0) {
-    await gitOk(repoDir, ['apply', '--index', patchFile]);
-    return { ok: true, applied: 'clean', head: ontoSha };
+  const dir = await mkdtemp(join(tmpdir(), 'panic-fix-index-'));
+  try {
+    const env = { GIT_INDEX_FILE: resolve(dir, 'index') };
+    await gitOk(repoDir, ['read-tree', onto], env);
+    // git apply is all or nothing, so a failed plain apply leaves the index as read-tree made it.
+    let applied: 'clean' | '3way' = 'clean';
+    let merged = await runGit(repoDir, ['apply', '--cached', patchFile], env);
+    if (merged.exitCode !== 0) {
+      applied = '3way';
+      merged = await runGit(repoDir, ['apply', '--cached', '--3way', patchFile], env);
+    }
+    // write-tree refuses unmerged entries, so a tree here means no conflict was left.
+    const tree = merged.exitCode === 0 ? await runGit(repoDir, ['write-tree'], env) : undefined;
+    if (tree?.exitCode === 0) return { ok: true, applied, head: onto, tree: tree.stdoutTail.trim() };
+    const errors = `${merged.stderrTail}\n${tree?.stderrTail ?? ''}`.trim();
+
+    const unmerged = (await gitOk(repoDir, ['ls-files', '-u', '-z'], env))
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+    // Files git names in "patch failed"/"does not exist"/"already exists" errors, besides unmerged ones.
+    const mentioned = [...errors.matchAll(/^error: (?:patch failed: )?([^:\n]+?)(?::\d+)?: /gm)].map(
+      (m) => m[1]!,
+    );
+    const conflictingFiles = [...new Set([...unmerged, ...mentioned])].sort();
+    return {
+      ok: false,
+      conflictingFiles,
+      reason:
+        `the patch does not apply on ${ontoRef} (${onto.slice(0, 12)}), even 3-way from ${opts.baseSha.slice(0, 12)}: ` +
+        `conflicts in ${conflictingFiles.join(', ') || '(unknown files)'}\n${errors.slice(-2000)}`,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-
-  const merged = await runGit(repoDir, ['apply', '--index', '--3way', patchFile]);
-  const unmerged = (await gitOk(repoDir, ['diff', '--name-only', '--diff-filter=U']))
-    .split('\n')
-    .filter(Boolean);
-  if (merged.exitCode === 0 && unmerged.length === 0) return { ok: true, applied: '3way', head: ontoSha };
-
-  // Files git names in "patch failed"/"does not exist"/"already exists" errors, besides unmerged ones.
-  const mentioned = [...merged.stderrTail.matchAll(/^error: (?:patch failed: )?([^:\n]+?)(?::\d+)?: /gm)].map(
-    (m) => m[1]!,
-  );
-  const conflictingFiles = [...new Set([...unmerged, ...mentioned])].sort();
-  await gitOk(repoDir, ['reset', '-q', '--hard', 'HEAD']);
-  await gitOk(repoDir, ['clean', '-fdq']);
-  const shortOnto = ontoSha.slice(0, 12);
-  return {
-    ok: false,
-    conflictingFiles,
-    reason:
-      `the patch does not apply on ${ontoRef} (${shortOnto}), even 3-way from ${opts.baseSha.slice(0, 12)}: ` +
-      `conflicts in ${conflictingFiles.join(', ') || '(unknown files)'}\n${merged.stderrTail.trim().slice(-2000)}`,
-  };
 }
 
 export interface CommitOptions {
   repoDir: string;
+  /** The tree to commit (applyPatchToBase's `tree`). */
+  tree: string;
+  /** Its one parent (applyPatchToBase's `head`). */
+  parent: string;
   message: string;
   /** Author and committer; defaults to the repo's configured identity, else a panic-fix bot identity. */
   author?: { name: string; email: string };
@@ -132,10 +163,21 @@ export interface CommitOptions {
 
 const BOT_IDENTITY = { name: 'panic-fix', email: 'panic-fix@users.noreply.github.com' };
 
-/** Commits the index as one commit with the message taken verbatim from a file; returns its sha. */
+/**
+ * Makes one commit of `tree` on `parent` with the message taken verbatim from a file; returns its sha.
+ * Only the object is written: no ref, not even HEAD, moves (push it with pushBranch's `commit`).
+ */
 export async function commitSquashed(opts: CommitOptions): Promise<string> {
-  const staged = await runGit(opts.repoDir, ['diff', '--cached', '--quiet']);
-  if (staged.exitCode === 0) throw new Error('commitSquashed: nothing staged to commit');
+  assertNotOption(opts.tree, 'tree');
+  assertNotOption(opts.parent, 'parent');
+  const [parent, parentTree, tree] = await peel(opts.repoDir, [
+    [opts.parent, 'commit'],
+    [opts.parent, 'tree'],
+    [opts.tree, 'tree'],
+  ]);
+  if (!parent || !parentTree) throw new Error(`commitSquashed: parent ${opts.parent} not found`);
+  if (!tree) throw new Error(`commitSquashed: tree ${opts.tree} not found`);
+  if (tree === parentTree) throw new Error('commitSquashed: nothing staged to commit');
   let identity = opts.author;
   if (!identity) {
     const email = await runGit(opts.repoDir, ['config', 'user.email']);
@@ -152,13 +194,13 @@ export async function commitSquashed(opts: CommitOptions): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'panic-fix-commit-'));
   try {
     const file = join(dir, 'message.txt');
-    // NUL cannot be stored in a commit message; everything else is kept as given.
+    // NUL cannot be stored in a commit message; everything else is kept as given (commit-tree runs no
+    // cleanup and no hooks).
     await writeFile(file, opts.message.replace(/\0/g, ''), 'utf8');
-    await gitOk(opts.repoDir, ['commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', file], env);
+    return await gitOk(opts.repoDir, ['commit-tree', tree, '-p', parent, '-F', file], env);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return gitOk(opts.repoDir, ['rev-parse', 'HEAD']);
 }
 
 export interface RemoteBranchQuery {
@@ -232,6 +274,8 @@ export interface PushOptions {
    * Undefined: the sha observed just before pushing — never overwrite what we have not looked at.
    */
   expectedRemoteSha?: string | null;
+  /** The commit to push, as a full sha (commitSquashed's); HEAD when absent. */
+  commit?: string;
   token?: string;
 }
 
@@ -243,21 +287,27 @@ export interface PushResult {
   previousSha: string | null;
 }
 
-/** Pushes HEAD to refs/heads/<branch> with --force-with-lease; a no-op when the remote has the same tree. */
+/**
+ * Pushes `commit` (default HEAD) to refs/heads/<branch> with --force-with-lease; a no-op when the
+ * remote has the same tree.
+ */
 export async function pushBranch(opts: PushOptions): Promise<PushResult> {
   const { repoDir, remote, branch } = opts;
   assertNotOption(remote, 'remote');
+  if (opts.commit !== undefined && !FULL_SHA.test(opts.commit))
+    throw new Error(`commit must be a full sha: ${JSON.stringify(opts.commit)}`);
   await assertBranchName(repoDir, branch);
   const env = gitAuthEnv(remote, opts.token);
-  const head = await gitOk(repoDir, ['rev-parse', 'HEAD']);
+  const head = opts.commit ?? (await gitOk(repoDir, ['rev-parse', 'HEAD']));
   const before = await remoteBranchSha(remote, branch, { cwd: repoDir, token: opts.token });
 
   if (before === head) return { sha: head, pushed: false, previousSha: before };
   if (before !== null) {
     // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
     await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
-    const remoteTree = await gitOk(repoDir, ['rev-parse', `${before}^{tree}`]);
-    const headTree = await gitOk(repoDir, ['rev-parse', 'HEAD^{tree}']);
+    const [remoteTree, headTree] = (
+      await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])
+    ).split('\n');
     if (remoteTree === headTree) return { sha: before, pushed: false, previousSha: before };
   }
 
@@ -271,7 +321,7 @@ export async function pushBranch(opts: PushOptions): Promise<PushResult> {
       '--no-verify',
       `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`,
       remote,
-      `HEAD:refs/heads/${branch}`,
+      `${head}:refs/heads/${branch}`,
     ],
     env,
   );
