@@ -64052,8 +64052,9 @@ async function pushBranch(opts) {
     if (before === head)
         return { sha: head, pushed: false, previousSha: before };
     if (before !== null) {
-        // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
         await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
+        await opts.beforeReplacing?.(before);
+        // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
         const [remoteTree, headTree] = (await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])).split('\n');
         if (remoteTree === headTree)
             return { sha: before, pushed: false, previousSha: before };
@@ -64119,13 +64120,7 @@ function bodyFor(job, artifact) {
  * The branch may already exist: our own earlier push (a re-run after a crash, a requeue) is replaced,
  * but a tip we did not make — a maintainer's commit on the PR — is never force-pushed away.
  */
-async function assertOurBranchTip(job, checkout, remote, token) {
-    const tip = await fetchBranch({
-        repoDir: checkout,
-        remote,
-        branch: job.names.branch,
-        ...(token ? { token } : {}),
-    });
+async function assertOurBranchTip(job, checkout, tip) {
     const message = await git_git(checkout, ['log', '-1', '--format=%B', tip]);
     if (!message.split('\n').some((line) => line.trim() === `Panic-fix-slug: ${job.names.slug}`)) {
         throw new job_PhaseFailure(`${job.names.branch} has a commit panic-fix did not make (tip ${tip.slice(0, 12)}); not overwriting it — ` +
@@ -64213,18 +64208,18 @@ async function ship_runShip(job, opts) {
         }
         if (!token && !job.config.pushRemote)
             throw new job_PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to push and open the PR');
-        const expected = await remoteBranchSha({ remote, branch: job.names.branch, ...(token ? { token } : {}) });
-        if (expected)
-            await assertOurBranchTip(job, checkout, remote, token);
-        await pushBranch({
+        // The lease is the tip pushBranch observes; the tip is checked to be ours before it is replaced.
+        const pushed = await pushBranch({
             repoDir: checkout,
             remote,
             branch: job.names.branch,
-            expectedRemoteSha: expected ?? null,
             commit: sha,
+            beforeReplacing: (tip) => assertOurBranchTip(job, checkout, tip),
             ...(token ? { token } : {}),
         });
-        log.info(`pushed ${job.names.branch} (${sha.slice(0, 12)})${expected ? ', replacing an earlier push' : ''}`);
+        log.info(pushed.pushed
+            ? `pushed ${job.names.branch} (${sha.slice(0, 12)})${pushed.previousSha ? ', replacing an earlier push' : ''}`
+            : `${job.names.branch} already holds this fix (${pushed.sha.slice(0, 12)}); nothing to push`);
         if (!token)
             throw new job_PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to open the PR');
         const pr = await openOrUpdateDraftPr({
@@ -64237,7 +64232,7 @@ async function ship_runShip(job, opts) {
             body,
             reviewer: job.config.prReviewer,
             labels: job.config.prLabels,
-        });
+        }, { log: (message) => log.info(`GitHub: ${message}`) });
         for (const warning of pr.warnings ?? [])
             log.warn(warning);
         await job.store.transition({

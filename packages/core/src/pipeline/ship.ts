@@ -9,7 +9,6 @@ import {
   prBody,
   prTitle,
   pushBranch,
-  remoteBranchSha,
 } from '../ship/index.js';
 import { artifactPath, loadArtifact, type LoadedArtifact } from './artifact.js';
 import { git } from '../util/git.js';
@@ -59,18 +58,7 @@ function bodyFor(job: PanicJob, artifact: LoadedArtifact): string {
  * The branch may already exist: our own earlier push (a re-run after a crash, a requeue) is replaced,
  * but a tip we did not make — a maintainer's commit on the PR — is never force-pushed away.
  */
-async function assertOurBranchTip(
-  job: PanicJob,
-  checkout: string,
-  remote: string,
-  token: string | undefined,
-) {
-  const tip = await fetchBranch({
-    repoDir: checkout,
-    remote,
-    branch: job.names.branch,
-    ...(token ? { token } : {}),
-  });
+async function assertOurBranchTip(job: PanicJob, checkout: string, tip: string) {
   const message = await git(checkout, ['log', '-1', '--format=%B', tip]);
   if (!message.split('\n').some((line) => line.trim() === `Panic-fix-slug: ${job.names.slug}`)) {
     throw new PhaseFailure(
@@ -179,31 +167,35 @@ export async function runShip(job: PanicJob, opts: { dryRun: boolean }): Promise
 
     if (!token && !job.config.pushRemote)
       throw new PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to push and open the PR');
-    const expected = await remoteBranchSha({ remote, branch: job.names.branch, ...(token ? { token } : {}) });
-    if (expected) await assertOurBranchTip(job, checkout, remote, token);
-    await pushBranch({
+    // The lease is the tip pushBranch observes; the tip is checked to be ours before it is replaced.
+    const pushed = await pushBranch({
       repoDir: checkout,
       remote,
       branch: job.names.branch,
-      expectedRemoteSha: expected ?? null,
       commit: sha,
+      beforeReplacing: (tip) => assertOurBranchTip(job, checkout, tip),
       ...(token ? { token } : {}),
     });
     log.info(
-      `pushed ${job.names.branch} (${sha.slice(0, 12)})${expected ? ', replacing an earlier push' : ''}`,
+      pushed.pushed
+        ? `pushed ${job.names.branch} (${sha.slice(0, 12)})${pushed.previousSha ? ', replacing an earlier push' : ''}`
+        : `${job.names.branch} already holds this fix (${pushed.sha.slice(0, 12)}); nothing to push`,
     );
     if (!token) throw new PhaseFailure('no GitHub token (githubToken / GITHUB_TOKEN) to open the PR');
-    const pr = await openOrUpdateDraftPr({
-      apiUrl: job.config.githubApiUrl,
-      token,
-      repo: job.config.githubRepo,
-      head: job.names.branch,
-      base: job.config.prBaseBranch,
-      title,
-      body,
-      reviewer: job.config.prReviewer,
-      labels: job.config.prLabels,
-    });
+    const pr = await openOrUpdateDraftPr(
+      {
+        apiUrl: job.config.githubApiUrl,
+        token,
+        repo: job.config.githubRepo,
+        head: job.names.branch,
+        base: job.config.prBaseBranch,
+        title,
+        body,
+        reviewer: job.config.prReviewer,
+        labels: job.config.prLabels,
+      },
+      { log: (message) => log.info(`GitHub: ${message}`) },
+    );
     for (const warning of pr.warnings ?? []) log.warn(warning);
     await job.store.transition({
       location: job.location,

@@ -390,6 +390,46 @@ describe('pushBranch / remoteBranchSha', () => {
     expect(await remoteBranchSha(repo.origin, 'fix/panic-b')).toBe(humanSha);
   });
 
+  it('asks beforeReplacing about an existing tip (fetched) and keeps the branch when it refuses', async () => {
+    const seen: string[] = [];
+    const check = async (tip: string) => {
+      seen.push(tip);
+      // The tip's objects are here: the caller can read its message.
+      if (!(await git(repo.work, ['log', '-1', '--format=%B', tip])).includes('ours'))
+        throw new Error('not ours');
+    };
+    const first = await commitFix('guarded v1', 'ours\n');
+    await pushBranch({
+      repoDir: repo.work,
+      remote: repo.origin,
+      branch: 'fix/guarded',
+      commit: first,
+      beforeReplacing: check,
+    });
+    expect(seen).toEqual([]); // no branch yet: nothing to ask about
+    const second = await commitFix('guarded v2', 'theirs\n');
+    await pushBranch({
+      repoDir: repo.work,
+      remote: repo.origin,
+      branch: 'fix/guarded',
+      commit: second,
+      beforeReplacing: check,
+    });
+    expect(seen).toEqual([first]);
+    const third = await commitFix('guarded v3');
+    await expect(
+      pushBranch({
+        repoDir: repo.work,
+        remote: repo.origin,
+        branch: 'fix/guarded',
+        commit: third,
+        beforeReplacing: check,
+      }),
+    ).rejects.toThrow('not ours');
+    expect(seen).toEqual([first, second]);
+    expect(await remoteBranchSha(repo.origin, 'fix/guarded')).toBe(second);
+  });
+
   it('pushes HEAD when no commit is given', async () => {
     const moved = await moveMain(repo, { 'a.rs': withLine(2, 'on main') });
     expect(await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/head' })).toEqual({

@@ -276,6 +276,11 @@ export interface PushOptions {
   expectedRemoteSha?: string | null;
   /** The commit to push, as a full sha (commitSquashed's); HEAD when absent. */
   commit?: string;
+  /**
+   * Called with the branch's current tip (fetched, so its objects are here) before anything is decided
+   * about replacing it; throw to refuse. Not called when the branch does not exist.
+   */
+  beforeReplacing?: (tip: string) => Promise<void>;
   token?: string;
 }
 
@@ -303,8 +308,9 @@ export async function pushBranch(opts: PushOptions): Promise<PushResult> {
 
   if (before === head) return { sha: head, pushed: false, previousSha: before };
   if (before !== null) {
-    // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
     await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
+    await opts.beforeReplacing?.(before);
+    // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
     const [remoteTree, headTree] = (
       await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])
     ).split('\n');
