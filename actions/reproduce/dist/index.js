@@ -34434,7 +34434,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   vz: () => (/* reexport */ reproduce_runReproduce)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, WRITE_FILES_SCRIPT, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, patchMismatch, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runStoreAction, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, settleRemovals, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeFilesIntoSandbox, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LOG_BATCH_MS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, WRITE_FILES_SCRIPT, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, inputs, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, patchMismatch, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, preflightSummary, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runOwner, runPreflight, runRegressionTest, runShip, runSimulatorSeed, runStartedSchema, runStoreAction, runUrl, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, settleRemovals, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeFilesIntoSandbox, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -50661,8 +50661,16 @@ class PanicStore {
     }
     // --- logs ---------------------------------------------------------------------------------------
     async log(entry) {
-        const payload = logPayloadSchema.parse({ ...entry, timestamp: new Date().toISOString() });
-        await this.exec('write log', 'INSERT INTO logs (payload) VALUES (?)', [JSON.stringify(payload)]);
+        await this.logMany([entry]);
+    }
+    /** Several log lines in one statement per 500 (one commit instead of one per line). */
+    async logMany(entries) {
+        const now = new Date().toISOString();
+        const payloads = entries.map((entry) => JSON.stringify(logPayloadSchema.parse({ timestamp: now, ...entry })));
+        for (let i = 0; i < payloads.length; i += 500) {
+            const chunk = payloads.slice(i, i + 500);
+            await this.exec('write log', `INSERT INTO logs (payload) VALUES ${chunk.map(() => '(?)').join(', ')}`, chunk);
+        }
     }
     async logs(opts = {}) {
         const limit = opts.limit ?? 200;
@@ -55395,13 +55403,19 @@ async function artifact_loadArtifact(dir, expectedLocation) {
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/pipeline/reporter.ts
-/** Logs one panic's phase to both the reporter and the `logs` table; DB writes never block the phase. */
+/**
+ * Logs one panic's phase to both the reporter and the `logs` table. DB writes never block the phase:
+ * lines are collected for up to LOG_BATCH_MS and written in one statement (each write is a commit,
+ * an fsync on an embedded database), and `flush()` writes the rest and waits.
+ */
 class PhaseLog {
     reporter;
     store;
     location;
     phase;
     pending = [];
+    batch = [];
+    timer;
     dbErrors = 0;
     constructor(reporter, store, location, phase) {
         this.reporter = reporter;
@@ -55413,18 +55427,18 @@ class PhaseLog {
         this.reporter.log(level, message);
         if (!this.store)
             return;
-        this.pending.push(this.store
-            .log({
+        this.batch.push({
             panic_location: this.location,
             phase: this.phase,
             level,
             message,
+            timestamp: new Date().toISOString(),
             ...(metadata ? { metadata } : {}),
-        })
-            .catch((error) => {
-            if (this.dbErrors++ === 0)
-                this.reporter.log('warn', `could not write logs to the database: ${error.message}`);
-        }));
+        });
+        if (!this.timer) {
+            this.timer = setTimeout(() => this.writeBatch(), LOG_BATCH_MS);
+            this.timer.unref();
+        }
     }
     info(message, metadata) {
         this.write('info', message, metadata);
@@ -55435,12 +55449,27 @@ class PhaseLog {
     error(message, metadata) {
         this.write('error', message, metadata);
     }
+    writeBatch() {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        const entries = this.batch;
+        this.batch = [];
+        if (entries.length === 0 || !this.store)
+            return;
+        this.pending.push(this.store.logMany(entries).catch((error) => {
+            if (this.dbErrors++ === 0)
+                this.reporter.log('warn', `could not write logs to the database: ${error.message}`);
+        }));
+    }
     async flush() {
+        this.writeBatch();
         const pending = this.pending;
         this.pending = [];
         await Promise.all(pending);
     }
 }
+/** How long log lines wait to be written together (they are on the console at once). */
+const LOG_BATCH_MS = 250;
 /** A console reporter for local mode and tests. */
 function consoleReporter(prefix = '', out = (l) => console.log(l)) {
     const masks = [];

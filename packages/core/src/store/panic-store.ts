@@ -54,6 +54,16 @@ export interface ReclaimResult {
 
 const ACTIVE_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
+/** One log line; `timestamp` defaults to when it is written. */
+export interface LogEntry {
+  panic_location: string;
+  phase: string;
+  level: LogLevel;
+  message: string;
+  timestamp?: string;
+  metadata?: Record<string, unknown>;
+}
+
 export class PanicStore {
   private constructor(
     private current: Client,
@@ -379,15 +389,24 @@ export class PanicStore {
 
   // --- logs ---------------------------------------------------------------------------------------
 
-  async log(entry: {
-    panic_location: string;
-    phase: string;
-    level: LogLevel;
-    message: string;
-    metadata?: Record<string, unknown>;
-  }): Promise<void> {
-    const payload: LogPayload = logPayloadSchema.parse({ ...entry, timestamp: new Date().toISOString() });
-    await this.exec('write log', 'INSERT INTO logs (payload) VALUES (?)', [JSON.stringify(payload)]);
+  async log(entry: LogEntry): Promise<void> {
+    await this.logMany([entry]);
+  }
+
+  /** Several log lines in one statement per 500 (one commit instead of one per line). */
+  async logMany(entries: readonly LogEntry[]): Promise<void> {
+    const now = new Date().toISOString();
+    const payloads = entries.map((entry) =>
+      JSON.stringify(logPayloadSchema.parse({ timestamp: now, ...entry }) satisfies LogPayload),
+    );
+    for (let i = 0; i < payloads.length; i += 500) {
+      const chunk = payloads.slice(i, i + 500);
+      await this.exec(
+        'write log',
+        `INSERT INTO logs (payload) VALUES ${chunk.map(() => '(?)').join(', ')}`,
+        chunk,
+      );
+    }
   }
 
   async logs(opts: { location?: string; limit?: number } = {}): Promise<(LogPayload & { id: number })[]> {
