@@ -60,6 +60,21 @@ export function isDeniedEnvName(name: string): boolean {
   return DENIED.some((pattern) => pattern.test(name));
 }
 
+/** Model credentials are the agent's alone; the target's own commands never need them. */
+const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
+
+/**
+ * The environment of everything the pipeline itself runs inside a sandbox (the target's build, tests
+ * and simulator; our git during export): the runner's, minus what no sandboxed process may see (the
+ * agents' deny-list) and minus the model credentials. Code the agent left in the sandbox (a git
+ * filter, a build script) runs with it.
+ */
+export function targetEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)),
+  );
+}
+
 export function isAllowedEnvName(name: string): boolean {
   if (isDeniedEnvName(name)) return false;
   return ALLOWED_NAMES.has(name) || ALLOWED_PREFIXES.some((prefix) => name.startsWith(prefix));

@@ -12,7 +12,8 @@ import {
 } from './artifact.js';
 import { readHandoff, writeHandoff, type Handoff } from './handoff.js';
 import { allowedReproducerPath } from './reproduce.js';
-import { targetEnv, writeIntoSandbox } from './sandbox-io.js';
+import { targetEnv } from '../agent/env.js';
+import { writeIntoSandbox } from './sandbox-io.js';
 import type { Sandbox } from '../sandbox/types.js';
 
 const SHA = 'a'.repeat(40);

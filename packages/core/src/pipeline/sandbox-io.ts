@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isDeniedEnvName } from '../agent/env.js';
+import { targetEnv } from '../agent/env.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { describeExit, type RunCommandResult } from '../util/run-command.js';
 
@@ -13,19 +13,6 @@ export function contextFile(sandbox: Sandbox): string {
 /** Where tool and verification runs keep their full output. */
 export function toolOutputDir(sandbox: Sandbox): string {
   return path.join(sandbox.scratchDir, 'tool-output');
-}
-
-/** Model credentials are the agent's alone; the target's own commands never need them. */
-const MODEL_CREDENTIALS = /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN)$/;
-
-/**
- * The environment the target's build, tests and simulator run with: the runner's, minus what no
- * sandboxed process may see (the agents' deny-list) and minus the model credentials.
- */
-export function targetEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(env).filter(([name]) => !isDeniedEnvName(name) && !MODEL_CREDENTIALS.test(name)),
-  );
 }
 
 /** A fresh host path in the sandbox's scratch dir, where files cross into or out of the sandbox. */

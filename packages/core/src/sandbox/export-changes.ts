@@ -1,5 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { targetEnv } from '../agent/env.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeExit } from '../util/run-command.js';
 import { PIPELINE_GIT_OPTIONS, pipelineGitEnv, withGitConfig } from './git.js';
@@ -82,8 +83,9 @@ export const EXPORT_SCRIPT = [
 
 /** Our git settings for the script, as GIT_CONFIG_* entries (the `-c` flags of PIPELINE_GIT_OPTIONS). */
 function exportEnv(): NodeJS.ProcessEnv {
+  // Runs in the agent's repository (its .git/config, .gitattributes): never with the runner's secrets.
   // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
-  const env = pipelineGitEnv(process.env);
+  const env = pipelineGitEnv(targetEnv());
   delete env.HOME;
   const entries = PIPELINE_GIT_OPTIONS.filter((_, i) => i % 2 === 1).map((option) => {
     const eq = option.indexOf('=');
