@@ -50666,7 +50666,7 @@ class PanicStore {
     /** Several log lines in one statement per 500 (one commit instead of one per line). */
     async logMany(entries) {
         const now = new Date().toISOString();
-        const payloads = entries.map((entry) => JSON.stringify(logPayloadSchema.parse({ timestamp: now, ...entry })));
+        const payloads = entries.map((entry) => JSON.stringify(logPayloadSchema.parse({ ...entry, timestamp: entry.timestamp ?? now })));
         for (let i = 0; i < payloads.length; i += 500) {
             const chunk = payloads.slice(i, i + 500);
             await this.exec('write log', `INSERT INTO logs (payload) VALUES ${chunk.map(() => '(?)').join(', ')}`, chunk);
@@ -53967,10 +53967,24 @@ async function makeDirsWritable(dir) {
     }
 }
 /** Prefix of trees moved aside for deletion (dot-named: never taken for a sandbox). */
-const REMOVING_PREFIX = '.removing-';
+const REMOVING_PREFIX = '.panic-fix-removing-';
 const pendingRemovals = new Set();
 /** Trees this process is deleting right now (not leftovers). */
 const beingRemoved = new Set();
+/** Deletions that failed since the last `settleRemovals()`, with why. */
+let failedRemovals = [];
+function removeInBackground(tree) {
+    beingRemoved.add(tree);
+    const removal = remove_tree_removeTree(tree)
+        .catch((error) => {
+        failedRemovals.push(`${tree}: ${error.message}`);
+    })
+        .finally(() => {
+        pendingRemovals.delete(removal);
+        beingRemoved.delete(tree);
+    });
+    pendingRemovals.add(removal);
+}
 /**
  * Moves `target` aside at once (a rename in the same directory) and deletes it in the background: a
  * sandbox's build outputs can take seconds to delete, and the panic should not wait for them.
@@ -53979,36 +53993,37 @@ const beingRemoved = new Set();
  */
 async function removeTreeInBackground(target) {
     const aside = external_node_path_default().join(external_node_path_default().dirname(target), `${REMOVING_PREFIX}${external_node_path_default().basename(target)}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+    beingRemoved.add(aside); // before the rename: a concurrent sweep must not take it for a leftover
     try {
         await (0,promises_namespaceObject.rename)(target, aside);
     }
     catch (error) {
+        beingRemoved.delete(aside);
         if (error.code === 'ENOENT')
             return;
         await remove_tree_removeTree(target);
         return;
     }
-    beingRemoved.add(aside);
-    const removal = remove_tree_removeTree(aside)
-        .catch(() => undefined) // left for removeLeftoverTrees
-        .finally(() => {
-        pendingRemovals.delete(removal);
-        beingRemoved.delete(aside);
-    });
-    pendingRemovals.add(removal);
+    removeInBackground(aside);
 }
-/** Waits until every background deletion started so far has ended. */
+/**
+ * Waits until every background deletion started so far has ended; returns the ones that failed
+ * (path and reason) for the caller to report.
+ */
 async function remove_tree_settleRemovals() {
     while (pendingRemovals.size > 0)
         await Promise.all([...pendingRemovals]);
+    const failed = failedRemovals;
+    failedRemovals = [];
+    return failed;
 }
-/** Deletes trees a crashed process had moved aside in `dir` but not finished deleting (best effort). */
+/** Starts deleting, in the background, trees a crashed process had moved aside in `dir`. */
 async function remove_tree_removeLeftoverTrees(dir) {
     const entries = await readdir(dir).catch(() => []);
     for (const entry of entries) {
         const tree = path.join(dir, entry);
         if (entry.startsWith(REMOVING_PREFIX) && !beingRemoved.has(tree))
-            await remove_tree_removeTree(tree).catch(() => undefined);
+            removeInBackground(tree);
     }
 }
 
@@ -54094,7 +54109,9 @@ function runStoreAction(extra, fn) {
         }
         finally {
             store.close();
-            await remove_tree_settleRemovals(); // destroyed sandboxes are deleted in the background
+            // Destroyed sandboxes are deleted in the background.
+            for (const failed of await remove_tree_settleRemovals())
+                reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
         }
     });
 }
@@ -55796,20 +55813,29 @@ async function sandbox_io_digestFiles(sandbox, files) {
     const sorted = [...new Set(files)].sort();
     if (sorted.length === 0)
         return {};
-    // Exit 1 just means some file was missing; the digests of the others are still printed.
     const result = await sandbox.run(['sha256sum', '--zero', '--', ...sorted], {
-        env: targetEnv(),
+        env: { ...targetEnv(), LC_ALL: 'C' }, // its complaints are read below
         timeoutMs: 60_000,
         tailBytes: 1024 * 1024,
     });
-    if (result.exitCode !== 0 && result.exitCode !== 1)
-        throw new Error(`could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`);
     const found = new Map();
     for (const record of result.stdoutTail.split('\0')) {
         const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
         if (match)
             found.set(match[2], match[1]);
     }
+    // Exit 1 where every complaint is an absent file, one per unprinted file, is the one answer that
+    // means "deleted"; anything else (the sandbox not entered, a read error) must not pass for one.
+    // (sha256sum quotes odd names in its messages, so the complaints are counted, not matched by name.)
+    const absent = sorted.filter((file) => !found.has(file)).length;
+    const complaints = result.stderrTail.split('\n').filter((line) => line.startsWith('sha256sum: '));
+    const ok = result.exitCode === 0 ||
+        (result.exitCode === 1 &&
+            absent > 0 &&
+            complaints.length === absent &&
+            complaints.every((line) => /: (No such file or directory|Is a directory)$/.test(line)));
+    if (!ok)
+        throw new Error(`could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`);
     return Object.fromEntries(sorted.map((file) => [file, found.get(file) ?? 'deleted']));
 }
 
@@ -64516,7 +64542,9 @@ async function runLocalPass(opts) {
         return report;
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
-    await settleRemovals(); // destroyed sandboxes are deleted in the background
+    // Destroyed sandboxes are deleted in the background.
+    for (const failed of await settleRemovals())
+        opts.reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
     return {
         panics: reports,
         maxConcurrent,

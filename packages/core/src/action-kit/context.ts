@@ -98,7 +98,9 @@ export function runStoreAction<S extends z.ZodRawShape>(
       await fn({ reporter, input, config, store });
     } finally {
       store.close();
-      await settleRemovals(); // destroyed sandboxes are deleted in the background
+      // Destroyed sandboxes are deleted in the background.
+      for (const failed of await settleRemovals())
+        reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
     }
   });
 }

@@ -238,7 +238,9 @@ export async function runLocalPass(opts: {
   }
 
   await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
-  await settleRemovals(); // destroyed sandboxes are deleted in the background
+  // Destroyed sandboxes are deleted in the background.
+  for (const failed of await settleRemovals())
+    opts.reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
   return {
     panics: reports,
     maxConcurrent,

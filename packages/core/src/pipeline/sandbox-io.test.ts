@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ describe('files crossing into and out of the sandbox', () => {
     ).rejects.toThrow(
       `refusing to write outside the repository: escape/x.test resolves to ${outside}/x.test`,
     );
+    expect(existsSync(outside)).toBe(false);
     await sandbox.destroy();
   });
 
@@ -91,5 +92,19 @@ describe('files crossing into and out of the sandbox', () => {
       'sp ace.txt': sha256('plain\n'),
     });
     await sandbox.destroy();
+  });
+
+  it('does not take a failed read for a deletion', async () => {
+    const answers = [
+      { exitCode: 125, stderrTail: 'panic-fix sandbox: cannot mount the overlay on /x\n' },
+      { exitCode: 1, stderrTail: 'agentfs: session is gone\n' },
+      { exitCode: 1, stderrTail: 'sha256sum: a.rs: Input/output error\n' },
+    ];
+    for (const answer of answers) {
+      const sandbox = {
+        run: async () => ({ stdoutTail: '', tail: answer.stderrTail, ...answer }),
+      } as unknown as Sandbox;
+      await expect(digestFiles(sandbox, ['a.rs']), answer.stderrTail).rejects.toThrow(/could not read a.rs/);
+    }
   });
 });

@@ -112,20 +112,30 @@ export async function digestFiles(
 ): Promise<Record<string, string>> {
   const sorted = [...new Set(files)].sort();
   if (sorted.length === 0) return {};
-  // Exit 1 just means some file was missing; the digests of the others are still printed.
   const result = await sandbox.run(['sha256sum', '--zero', '--', ...sorted], {
-    env: targetEnv(),
+    env: { ...targetEnv(), LC_ALL: 'C' }, // its complaints are read below
     timeoutMs: 60_000,
     tailBytes: 1024 * 1024,
   });
-  if (result.exitCode !== 0 && result.exitCode !== 1)
-    throw new Error(
-      `could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`,
-    );
   const found = new Map<string, string>();
   for (const record of result.stdoutTail.split('\0')) {
     const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
     if (match) found.set(match[2]!, match[1]!);
   }
+  // Exit 1 where every complaint is an absent file, one per unprinted file, is the one answer that
+  // means "deleted"; anything else (the sandbox not entered, a read error) must not pass for one.
+  // (sha256sum quotes odd names in its messages, so the complaints are counted, not matched by name.)
+  const absent = sorted.filter((file) => !found.has(file)).length;
+  const complaints = result.stderrTail.split('\n').filter((line) => line.startsWith('sha256sum: '));
+  const ok =
+    result.exitCode === 0 ||
+    (result.exitCode === 1 &&
+      absent > 0 &&
+      complaints.length === absent &&
+      complaints.every((line) => /: (No such file or directory|Is a directory)$/.test(line)));
+  if (!ok)
+    throw new Error(
+      `could not read ${sorted.join(', ')} in the sandbox: ${describeExit(result)} ${result.tail}`,
+    );
   return Object.fromEntries(sorted.map((file) => [file, found.get(file) ?? 'deleted']));
 }

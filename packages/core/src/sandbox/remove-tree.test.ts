@@ -51,6 +51,17 @@ describe('removeTreeInBackground', () => {
     makeTree(path.join(parent, `${REMOVING_PREFIX}sandbox-b-0a1b2c3d`));
     makeTree(path.join(parent, 'sandbox-c'));
     await removeLeftoverTrees(parent);
+    expect(await settleRemovals()).toEqual([]);
     expect(readdirSync(parent)).toEqual(['sandbox-c']);
+  });
+
+  it('a sweep running while this process deletes a tree leaves that deletion alone', async () => {
+    const parent = path.join(tmp, 'concurrent');
+    makeTree(path.join(parent, 'sandbox-d'));
+    const removing = removeTreeInBackground(path.join(parent, 'sandbox-d'));
+    await removeLeftoverTrees(parent); // sees the tree mid-rename or mid-deletion: starts no second deletion
+    await removing;
+    expect(await settleRemovals()).toEqual([]);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

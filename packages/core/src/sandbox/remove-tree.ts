@@ -33,11 +33,26 @@ async function makeDirsWritable(dir: string): Promise<void> {
 }
 
 /** Prefix of trees moved aside for deletion (dot-named: never taken for a sandbox). */
-export const REMOVING_PREFIX = '.removing-';
+export const REMOVING_PREFIX = '.panic-fix-removing-';
 
 const pendingRemovals = new Set<Promise<void>>();
 /** Trees this process is deleting right now (not leftovers). */
 const beingRemoved = new Set<string>();
+/** Deletions that failed since the last `settleRemovals()`, with why. */
+let failedRemovals: string[] = [];
+
+function removeInBackground(tree: string): void {
+  beingRemoved.add(tree);
+  const removal: Promise<void> = removeTree(tree)
+    .catch((error: unknown) => {
+      failedRemovals.push(`${tree}: ${(error as Error).message}`);
+    })
+    .finally(() => {
+      pendingRemovals.delete(removal);
+      beingRemoved.delete(tree);
+    });
+  pendingRemovals.add(removal);
+}
 
 /**
  * Moves `target` aside at once (a rename in the same directory) and deletes it in the background: a
@@ -50,34 +65,34 @@ export async function removeTreeInBackground(target: string): Promise<void> {
     path.dirname(target),
     `${REMOVING_PREFIX}${path.basename(target)}-${randomBytes(4).toString('hex')}`,
   );
+  beingRemoved.add(aside); // before the rename: a concurrent sweep must not take it for a leftover
   try {
     await rename(target, aside);
   } catch (error) {
+    beingRemoved.delete(aside);
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     await removeTree(target);
     return;
   }
-  beingRemoved.add(aside);
-  const removal: Promise<void> = removeTree(aside)
-    .catch(() => undefined) // left for removeLeftoverTrees
-    .finally(() => {
-      pendingRemovals.delete(removal);
-      beingRemoved.delete(aside);
-    });
-  pendingRemovals.add(removal);
+  removeInBackground(aside);
 }
 
-/** Waits until every background deletion started so far has ended. */
-export async function settleRemovals(): Promise<void> {
+/**
+ * Waits until every background deletion started so far has ended; returns the ones that failed
+ * (path and reason) for the caller to report.
+ */
+export async function settleRemovals(): Promise<string[]> {
   while (pendingRemovals.size > 0) await Promise.all([...pendingRemovals]);
+  const failed = failedRemovals;
+  failedRemovals = [];
+  return failed;
 }
 
-/** Deletes trees a crashed process had moved aside in `dir` but not finished deleting (best effort). */
+/** Starts deleting, in the background, trees a crashed process had moved aside in `dir`. */
 export async function removeLeftoverTrees(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {
     const tree = path.join(dir, entry);
-    if (entry.startsWith(REMOVING_PREFIX) && !beingRemoved.has(tree))
-      await removeTree(tree).catch(() => undefined);
+    if (entry.startsWith(REMOVING_PREFIX) && !beingRemoved.has(tree)) removeInBackground(tree);
   }
 }

@@ -397,7 +397,9 @@ export class PanicStore {
   async logMany(entries: readonly LogEntry[]): Promise<void> {
     const now = new Date().toISOString();
     const payloads = entries.map((entry) =>
-      JSON.stringify(logPayloadSchema.parse({ timestamp: now, ...entry }) satisfies LogPayload),
+      JSON.stringify(
+        logPayloadSchema.parse({ ...entry, timestamp: entry.timestamp ?? now }) satisfies LogPayload,
+      ),
     );
     for (let i = 0; i < payloads.length; i += 500) {
       const chunk = payloads.slice(i, i + 500);
