@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../packages/testkit/src/cli/captured.js';
 import { targetSchema } from '../../packages/core/src/config/schema.js';
 import { panicNames } from '../../packages/core/src/naming.js';
-import { writeIntoSandbox } from '../../packages/core/src/pipeline/sandbox-io.js';
+import { writeFilesIntoSandbox } from '../../packages/core/src/pipeline/sandbox-io.js';
 import {
   fenced,
   loadPromptTemplate,
@@ -329,7 +329,9 @@ proc do_execsql_test_on_specific_db {db name sql expected_outputs} {
           expected: '1',
           panicLocation: location,
         });
-        await writeIntoSandbox(sandbox, file.relativePath, file.content, file.mode);
+        await writeFilesIntoSandbox(sandbox, [
+          { path: file.relativePath, content: file.content, mode: file.mode },
+        ]);
         expect(await sandboxFile(file.relativePath), id).toBe(file.content);
       }
       expect(readdirSync(outside)).toEqual([]);
@@ -349,9 +351,10 @@ proc do_execsql_test_on_specific_db {db name sql expected_outputs} {
         'escape-link',
       ];
       for (const relativePath of escapes) {
-        await expect(writeIntoSandbox(sandbox, relativePath, 'x'), relativePath).rejects.toThrow(
-          /outside the repository/,
-        );
+        await expect(
+          writeFilesIntoSandbox(sandbox, [{ path: relativePath, content: 'x' }]),
+          relativePath,
+        ).rejects.toThrow(/outside the repository/);
       }
       expect(readdirSync(outside)).toEqual([]);
       expect(existsSync(path.join(dir, 'escaped.test'))).toBe(false);

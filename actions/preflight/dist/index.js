@@ -34455,7 +34455,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Vpz: () => (/* reexport */ context_runUrl)
 });
 
-// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LOG_BATCH_MS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, WRITE_FILES_SCRIPT, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, patchMismatch, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, settleRemovals, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeFilesIntoSandbox, writeHandoff, writeIntoSandbox, writeMcpConfig, writePanicContext, writeRegressionTest
+// UNUSED EXPORTS: ACTIVE_STATUSES, ARTIFACT_FILES, ArtifactError, CLOCK_TOKEN_ENV, CLOCK_URL_ENV, ConfigError, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TAIL_CHARS, DEFAULT_TRANSCRIPT_LIMIT, DuplicatePanicError, ENV_OVERRIDES, EXPORT_EXCLUDES, EXPORT_PATHSPEC, FULL_SHA_PATTERN, GITHUB_DEFAULT_RETRY, GitHubApiError, LATEST_SCHEMA_VERSION, LIMITS, LOG_BATCH_MS, LineSplitter, LostClaimError, MANIFEST_FILE_NAME, MATRIX_LIMIT, MAX_LINE_CHARS, MCP_SERVER_NAME, MIGRATIONS, NEARBY_LINES, NotFoundError, NotOurTurn, PATCH_FILE_NAME, PHASES, PROMPTS_DIR, PR_BODY_LIMIT, PanicOutputScanner, PanicStore, PhaseFailure, PhaseLog, PreflightError, PromptRenderError, PushRejectedError, RegressionFileError, RegressionFormatError, SANDBOX_ID_PATTERN, SECRET_FIELDS, STATUSES, SUBJECT_MAX, Shutdown, StoreError, TERMINAL_STATUSES, TOOLS_ENV, TRANSITIONS, TailBuffer, TranscriptWriter, TransitionError, VALIDATION_STEPS, WORKTREE_NO_ISOLATION, WRITE_FILES_SCRIPT, actionPanicJob, actionReporter, agentSchema, allowedReproducerPath, applyPatchToBase, argvSchema, artifactPath, artifactSummarySchema, assertOurRow, assertTransition, boundTail, buildAgentEnv, canTransition, cell, changedFileSchema, changedFiles, changedPaths, checkRegressionOutcome, classify, classifyFindings, claudeArgs, cleanRepoPath, clockClientFromEnv, clockStatusSchema, combineClockStates, commandOutcome, commitMessage, commitMessageInputSchema, commitSquashed, compareLocations, configSchema, connectLibsql, consoleReporter, contextFile, createClockClient, createPanicOutputParser, createSandbox, describeDbError, describeExit, detectBackend, detectRegressionFormat, digestFiles, draftPrInputSchema, errorText, exportForHumans, exportToArtifact, failPanic, fenced, fetchBranch, fillArgv, findExecutable, formatLocation, frameLocation, git, gitAuthEnv, handoffFile, handoffSchema, homeDirFromAction, isAbsolute, isAllowedEnvName, isDeniedEnvName, isRepoFrame, isTracingLine, isTransientDbError, isValidBranchName, keepLease, listMountPoints, loadActionConfig, loadArtifact, loadConfig, loadExportedChanges, loadPromptTemplate, loadSandboxHandle, localOwner, locationHash, logLevelSchema, logPayloadSchema, matchTarget, mcpConfigJson, mcpServerSchema, mergePanicContext, migrate, monotonicNow, newPanicSchema, normaliseHarnessOutput, normaliseSourcePath, openOrUpdateDraftPr, openSandbox, oracleExpected, ourRow, panicContextSchema, panicJob, panicNames, panicPromptVars, panicRowSchema, panicSiteFrame, panicSubject, parseBacktraceLine, parseConfig, parseLocation, parsePanicOutput, parseReviewers, parseSandboxHandle, parseStreamLine, patchMismatch, phaseLog, phaseMetricsSchema, phaseReportSchema, phaseSchema, phaseSummary, prBody, prBodyInputSchema, prTitle, preflightConfigHash, probeAgentfs, probeBackends, probeOverlay, probeWorktree, promptPlaceholders, promptVars, pushBranch, pushRemote, readHandoff, readInputs, readPanicContext, redactConfig, redactUrl, registerTclTest, regressionTestFile, remoteBranchSha, renderPrompt, renderSqlTest, renderTclTest, resultEventSchema, runAction, runAgent, runAgentPhase, runCommand, runFix, runGit, runIdSchema, runLocalPass, runPanicAction, runRegressionTest, runReproduce, runShip, runSimulatorSeed, runStartedSchema, sandboxExec, sandboxHandleFile, sandboxHandleSchema, sandboxManifestSchema, sandboxSchema, saveSandboxHandle, secretValues, seedSchema, seedText, settleRemovals, sha256File, skipReason, spawnInGroup, splitSql, startBudgetClock, statusSchema, streamEventSchema, stripTracingPrefix, subjectLine, summariseEvent, targetEnv, targetSchema, tclArg, tclExecHazard, tclExpectedForm, tclList, tclListElement, tclWord, toolOutputDir, toolsEnv, toolsServerPath, toolsSettings, toolsSettingsFromEnv, toolsSettingsSchema, unionMs, urlSecrets, validateFix, validationSeeds, validationStepSchema, validationSteps, verifyBaseRepo, verifySeedReproduces, withClock, withDbRetry, workDirFor, workflowErrorSchema, writeArtifactSummary, writeFileAtomic, writeFilesIntoSandbox, writeHandoff, writeMcpConfig, writePanicContext, writeRegressionTest
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -52834,9 +52834,6 @@ async function sandbox_io_writeFilesIntoSandbox(sandbox, files) {
     if (result.exitCode !== 0)
         throw new Error(`could not write ${files.map((f) => f.path).join(', ')} into the sandbox: ${describeExit(result)} ${result.tail}`);
 }
-async function writeIntoSandbox(sandbox, relativePath, content, mode = 0o644) {
-    await sandbox_io_writeFilesIntoSandbox(sandbox, [{ path: relativePath, content, mode }]);
-}
 /** The injectable runner the simulator/validation logic uses, bound to a sandbox. */
 function sandbox_io_sandboxExec(sandbox, signal) {
     return (argv, opts) => sandbox.run(argv, {
@@ -60492,7 +60489,6 @@ const draftPrInputSchema = object({
     /** '@user', 'user', 'org/team' or '@org/team'; several separated by commas or spaces; '' for none. */
     reviewer: schemas_string().optional().default(''),
     labels: array(schemas_string().min(1)).default([]),
-    dryRun: schemas_boolean().optional().default(false),
 });
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** '@alice, org/core-team' → users ['alice'], teams ['core-team'] (the REST API wants team slugs). */
@@ -60510,12 +60506,14 @@ function parseReviewers(spec) {
     }
     return out;
 }
+/**
+ * Opens the draft PR for `head`, or updates the title/body of the open one for that branch so a re-run
+ * never opens a second PR. Reviewer and label failures are warnings: the PR itself is what matters.
+ */
 async function draft_pr_openOrUpdateDraftPr(input, options = {}) {
     const args = draftPrInputSchema.parse(input);
-    if (args.dryRun)
-        return { dryRun: true, number: null, url: null, created: false, warnings: [] };
     if (!args.token)
-        throw new Error('openOrUpdateDraftPr: a GitHub token is required unless dryRun');
+        throw new Error('openOrUpdateDraftPr: a GitHub token is required');
     const policy = { ...DEFAULT_RETRY, ...options.retry };
     const log = options.log ?? (() => { });
     const [owner, repo] = args.repo.split('/');
@@ -60617,7 +60615,7 @@ async function draft_pr_openOrUpdateDraftPr(input, options = {}) {
             warnings.push(`could not add labels: ${err instanceof Error ? err.message : String(err)}`);
         }
     }
-    return { dryRun: false, number: pr.number, url: pr.html_url, created, warnings };
+    return { number: pr.number, url: pr.html_url, created, warnings };
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/github/index.ts

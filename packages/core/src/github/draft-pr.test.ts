@@ -41,7 +41,7 @@ describe('openOrUpdateDraftPr', () => {
   it('creates a draft PR, then updates the same PR on a second call', async () => {
     const logs: string[] = [];
     const first = await openOrUpdateDraftPr(input(), { ...fastRetry, log: (m) => logs.push(m) });
-    expect(first).toMatchObject({ dryRun: false, number: 1, created: true, warnings: [] });
+    expect(first).toMatchObject({ number: 1, created: true, warnings: [] });
     expect(first.url).toBe(`${server.url}/tursodatabase/turso/pull/1`);
     expect(server.pulls.get(1)).toMatchObject({
       draft: true,
@@ -181,9 +181,10 @@ describe('openOrUpdateDraftPr', () => {
     expect(body.length).toBeLessThanOrEqual(65_536);
   });
 
-  it('does nothing on a dry run', async () => {
-    const result = await openOrUpdateDraftPr(input({ dryRun: true }), fastRetry);
-    expect(result).toEqual({ dryRun: true, number: null, url: null, created: false, warnings: [] });
+  it('refuses to start without a token, before any request', async () => {
+    await expect(openOrUpdateDraftPr(input({ token: '' }), fastRetry)).rejects.toThrow(
+      /a GitHub token is required/,
+    );
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -20,25 +20,16 @@ export const draftPrInputSchema = z.object({
   /** '@user', 'user', 'org/team' or '@org/team'; several separated by commas or spaces; '' for none. */
   reviewer: z.string().optional().default(''),
   labels: z.array(z.string().min(1)).default([]),
-  dryRun: z.boolean().optional().default(false),
 });
 export type DraftPrInput = z.input<typeof draftPrInputSchema>;
 
-export interface DraftPrOpened {
-  dryRun: false;
+/** The pull request opened or updated (dry runs never get here: ship writes the body to the artifact). */
+export interface DraftPrResult {
   number: number;
   url: string;
   created: boolean;
   warnings: string[];
 }
-export interface DraftPrDryRun {
-  dryRun: true;
-  number: null;
-  url: null;
-  created: false;
-  warnings: string[];
-}
-export type DraftPrResult = DraftPrOpened | DraftPrDryRun;
 
 export interface DraftPrOptions {
   retry?: Partial<RetryPolicy>;
@@ -73,20 +64,11 @@ export function parseReviewers(spec: string): ReviewerRequest {
  * never opens a second PR. Reviewer and label failures are warnings: the PR itself is what matters.
  */
 export async function openOrUpdateDraftPr(
-  input: DraftPrInput & { dryRun?: false },
-  options?: DraftPrOptions,
-): Promise<DraftPrOpened>;
-export async function openOrUpdateDraftPr(
-  input: DraftPrInput,
-  options?: DraftPrOptions,
-): Promise<DraftPrResult>;
-export async function openOrUpdateDraftPr(
   input: DraftPrInput,
   options: DraftPrOptions = {},
 ): Promise<DraftPrResult> {
   const args = draftPrInputSchema.parse(input);
-  if (args.dryRun) return { dryRun: true, number: null, url: null, created: false, warnings: [] };
-  if (!args.token) throw new Error('openOrUpdateDraftPr: a GitHub token is required unless dryRun');
+  if (!args.token) throw new Error('openOrUpdateDraftPr: a GitHub token is required');
 
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const log = options.log ?? (() => {});
@@ -198,5 +180,5 @@ export async function openOrUpdateDraftPr(
       warnings.push(`could not add labels: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return { dryRun: false, number: pr.number, url: pr.html_url, created, warnings };
+  return { number: pr.number, url: pr.html_url, created, warnings };
 }

@@ -13,7 +13,7 @@ import {
 import { readHandoff, writeHandoff, type Handoff } from './handoff.js';
 import { allowedReproducerPath } from './reproduce.js';
 import { targetEnv } from '../agent/env.js';
-import { writeIntoSandbox } from './sandbox-io.js';
+import { writeFilesIntoSandbox } from './sandbox-io.js';
 import type { Sandbox } from '../sandbox/types.js';
 
 const SHA = 'a'.repeat(40);
@@ -184,8 +184,14 @@ describe('sandbox I/O', () => {
         throw new Error('must not run');
       },
     } as unknown as Sandbox;
-    await expect(writeIntoSandbox(sandbox, '../escape', 'x')).rejects.toThrow(/outside the repository/);
-    await expect(writeIntoSandbox(sandbox, '/etc/passwd', 'x')).rejects.toThrow(/outside the repository/);
-    await expect(writeIntoSandbox(sandbox, 'testing/../../x', 'x')).rejects.toThrow(/outside the repository/);
+    await expect(writeFilesIntoSandbox(sandbox, [{ path: '../escape', content: 'x' }])).rejects.toThrow(
+      /outside the repository/,
+    );
+    await expect(writeFilesIntoSandbox(sandbox, [{ path: '/etc/passwd', content: 'x' }])).rejects.toThrow(
+      /outside the repository/,
+    );
+    await expect(writeFilesIntoSandbox(sandbox, [{ path: 'testing/../../x', content: 'x' }])).rejects.toThrow(
+      /outside the repository/,
+    );
   });
 });

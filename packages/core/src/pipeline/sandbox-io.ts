@@ -77,15 +77,6 @@ export async function writeFilesIntoSandbox(sandbox: Sandbox, files: readonly Sa
     );
 }
 
-export async function writeIntoSandbox(
-  sandbox: Sandbox,
-  relativePath: string,
-  content: string,
-  mode = 0o644,
-): Promise<void> {
-  await writeFilesIntoSandbox(sandbox, [{ path: relativePath, content, mode }]);
-}
-
 export type SandboxExec = (
   argv: string[],
   opts: { timeoutMs?: number; outputFile?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
