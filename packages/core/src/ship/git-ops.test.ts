@@ -398,34 +398,21 @@ describe('pushBranch / remoteBranchSha', () => {
       if (!(await git(repo.work, ['log', '-1', '--format=%B', tip])).includes('ours'))
         throw new Error('not ours');
     };
-    const first = await commitFix('guarded v1', 'ours\n');
-    await pushBranch({
-      repoDir: repo.work,
-      remote: repo.origin,
-      branch: 'fix/guarded',
-      commit: first,
-      beforeReplacing: check,
-    });
-    expect(seen).toEqual([]); // no branch yet: nothing to ask about
-    const second = await commitFix('guarded v2', 'theirs\n');
-    await pushBranch({
-      repoDir: repo.work,
-      remote: repo.origin,
-      branch: 'fix/guarded',
-      commit: second,
-      beforeReplacing: check,
-    });
-    expect(seen).toEqual([first]);
-    const third = await commitFix('guarded v3');
-    await expect(
+    const push = (commit: string) =>
       pushBranch({
         repoDir: repo.work,
         remote: repo.origin,
         branch: 'fix/guarded',
-        commit: third,
+        commit,
         beforeReplacing: check,
-      }),
-    ).rejects.toThrow('not ours');
+      });
+    const first = await commitFix('guarded v1', 'ours\n');
+    await push(first);
+    expect(seen).toEqual([]); // no branch yet: nothing to ask about
+    const second = await commitFix('guarded v2', 'theirs\n');
+    await push(second);
+    expect(seen).toEqual([first]);
+    await expect(push(await commitFix('guarded v3'))).rejects.toThrow('not ours');
     expect(seen).toEqual([first, second]);
     expect(await remoteBranchSha(repo.origin, 'fix/guarded')).toBe(second);
   });
