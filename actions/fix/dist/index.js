@@ -64163,7 +64163,7 @@ async function git_ops_pushBranch(opts) {
         return { sha: head, pushed: false, previousSha: before };
     if (before !== null) {
         await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
-        await opts.beforeReplacing?.(before);
+        await opts.beforeReplacing(before);
         // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
         const [remoteTree, headTree] = (await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])).split('\n');
         if (remoteTree === headTree)

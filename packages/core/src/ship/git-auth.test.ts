@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHttpServer, type GitHttpServer } from '../../../testkit/src/github-server/git-http.js';
 import { git } from '../util/git.js';
 import { applyPatchToBase, commitSquashed, pushBranch, remoteBranchSha } from './git-ops.js';
-import { makePatch, makeTestRepo, withLine, type TestRepo } from './test-repo.js';
+import { anyTip, makePatch, makeTestRepo, withLine, type TestRepo } from './test-repo.js';
 
 const TOKEN = 'ghs_push_token_456';
 let repo: TestRepo;
@@ -48,6 +48,7 @@ describe('pushing to an http remote with a token', () => {
       expectedRemoteSha: null,
       commit: sha,
       token: TOKEN,
+      beforeReplacing: anyTip,
     });
     expect(result).toEqual({ sha, pushed: true, previousSha: null });
     expect(

@@ -15,7 +15,7 @@ import {
   remoteBranchSha,
   type ApplyResult,
 } from './git-ops.js';
-import { LINES, makePatch, makeTestRepo, moveMain, withLine, type TestRepo } from './test-repo.js';
+import { LINES, anyTip, makePatch, makeTestRepo, moveMain, withLine, type TestRepo } from './test-repo.js';
 
 const SHA = expect.stringMatching(/^[0-9a-f]{40}$/);
 
@@ -102,7 +102,13 @@ describe('applyPatchToBase', () => {
     const { head, tree } = applied(result);
     const sha = await commitSquashed({ repoDir: clone, tree, parent: head, message: 'fix\n' });
     expect(
-      await pushBranch({ repoDir: clone, remote: repo.origin, branch: 'fix/clone', commit: sha }),
+      await pushBranch({
+        repoDir: clone,
+        remote: repo.origin,
+        branch: 'fix/clone',
+        commit: sha,
+        beforeReplacing: anyTip,
+      }),
     ).toEqual({
       sha,
       pushed: true,
@@ -314,13 +320,20 @@ describe('pushBranch / remoteBranchSha', () => {
       branch: 'fix/panic-a',
       expectedRemoteSha: null,
       commit: first,
+      beforeReplacing: anyTip,
     });
     expect(pushed).toEqual({ sha: first, pushed: true, previousSha: null });
     expect(await remoteBranchSha(repo.origin, 'fix/panic-a')).toBe(first);
 
     // Same commit again: nothing to do.
     expect(
-      await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/panic-a', commit: first }),
+      await pushBranch({
+        repoDir: repo.work,
+        remote: repo.origin,
+        branch: 'fix/panic-a',
+        commit: first,
+        beforeReplacing: anyTip,
+      }),
     ).toEqual({
       sha: first,
       pushed: false,
@@ -335,6 +348,7 @@ describe('pushBranch / remoteBranchSha', () => {
       branch: 'fix/panic-a',
       expectedRemoteSha: null,
       commit: again,
+      beforeReplacing: anyTip,
     });
     expect(rerun).toEqual({ sha: first, pushed: false, previousSha: first });
     const heads = (await git(repo.work, ['ls-remote', '--heads', repo.origin])).split('\n');
@@ -349,6 +363,7 @@ describe('pushBranch / remoteBranchSha', () => {
       branch: 'fix/panic-b',
       expectedRemoteSha: null,
       commit: first,
+      beforeReplacing: anyTip,
     });
     const second = await commitFix('v2');
     const updated = await pushBranch({
@@ -357,6 +372,7 @@ describe('pushBranch / remoteBranchSha', () => {
       branch: 'fix/panic-b',
       expectedRemoteSha: first,
       commit: second,
+      beforeReplacing: anyTip,
     });
     expect(updated).toEqual({ sha: second, pushed: true, previousSha: first });
 
@@ -376,6 +392,7 @@ describe('pushBranch / remoteBranchSha', () => {
         branch: 'fix/panic-b',
         expectedRemoteSha: second,
         commit: third,
+        beforeReplacing: anyTip,
       }),
     ).rejects.toBeInstanceOf(PushRejectedError);
     await expect(
@@ -385,6 +402,7 @@ describe('pushBranch / remoteBranchSha', () => {
         branch: 'fix/panic-b',
         expectedRemoteSha: null,
         commit: third,
+        beforeReplacing: anyTip,
       }),
     ).rejects.toBeInstanceOf(PushRejectedError);
     expect(await remoteBranchSha(repo.origin, 'fix/panic-b')).toBe(humanSha);
@@ -419,7 +437,14 @@ describe('pushBranch / remoteBranchSha', () => {
 
   it('pushes HEAD when no commit is given', async () => {
     const moved = await moveMain(repo, { 'a.rs': withLine(2, 'on main') });
-    expect(await pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'fix/head' })).toEqual({
+    expect(
+      await pushBranch({
+        repoDir: repo.work,
+        remote: repo.origin,
+        branch: 'fix/head',
+        beforeReplacing: anyTip,
+      }),
+    ).toEqual({
       sha: moved,
       pushed: true,
       previousSha: null,
@@ -438,15 +463,15 @@ describe('pushBranch / remoteBranchSha', () => {
   });
 
   it('rejects option-like and invalid names, and a commit that is not a full sha', async () => {
-    await expect(pushBranch({ repoDir: repo.work, remote: '--upload-pack=x', branch: 'b' })).rejects.toThrow(
-      /must not start/,
-    );
     await expect(
-      pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'bad..name' }),
+      pushBranch({ repoDir: repo.work, remote: '--upload-pack=x', branch: 'b', beforeReplacing: anyTip }),
+    ).rejects.toThrow(/must not start/);
+    await expect(
+      pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'bad..name', beforeReplacing: anyTip }),
     ).rejects.toThrow(/invalid branch/);
     for (const commit of ['HEAD', repo.base.slice(0, 12), `--force`])
       await expect(
-        pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'b', commit }),
+        pushBranch({ repoDir: repo.work, remote: repo.origin, branch: 'b', commit, beforeReplacing: anyTip }),
       ).rejects.toThrow(/full sha/);
   });
 

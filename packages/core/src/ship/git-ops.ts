@@ -278,9 +278,10 @@ export interface PushOptions {
   commit?: string;
   /**
    * Called with the branch's current tip (fetched, so its objects are here) before anything is decided
-   * about replacing it; throw to refuse. Not called when the branch does not exist.
+   * about replacing it; throw to refuse. Not called when the branch does not exist. Required, so no
+   * caller replaces a tip it has not looked at (ship refuses tips panic-fix did not make).
    */
-  beforeReplacing?: (tip: string) => Promise<void>;
+  beforeReplacing: (tip: string) => Promise<void>;
   token?: string;
 }
 
@@ -309,7 +310,7 @@ export async function pushBranch(opts: PushOptions): Promise<PushResult> {
   if (before === head) return { sha: head, pushed: false, previousSha: before };
   if (before !== null) {
     await gitOk(repoDir, ['fetch', '-q', '--no-tags', remote, `refs/heads/${branch}`], env);
-    await opts.beforeReplacing?.(before);
+    await opts.beforeReplacing(before);
     // Same content already pushed (e.g. a re-run after a crash made an identical commit with a new date).
     const [remoteTree, headTree] = (
       await gitOk(repoDir, ['rev-parse', `${before}^{tree}`, `${head}^{tree}`, '--'])
