@@ -99,8 +99,7 @@ export function runStoreAction<S extends z.ZodRawShape>(
     } finally {
       store.close();
       // Destroyed sandboxes are deleted in the background.
-      for (const failed of await settleRemovals())
-        reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
+      await settleRemovals((message) => reporter.log('warn', message));
     }
   });
 }

@@ -239,8 +239,7 @@ export async function runLocalPass(opts: {
 
   await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
   // Destroyed sandboxes are deleted in the background.
-  for (const failed of await settleRemovals())
-    opts.reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
+  await settleRemovals((message) => opts.reporter.log('warn', message));
   return {
     panics: reports,
     maxConcurrent,

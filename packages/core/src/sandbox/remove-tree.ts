@@ -78,13 +78,14 @@ export async function removeTreeInBackground(target: string): Promise<void> {
 }
 
 /**
- * Waits until every background deletion started so far has ended; returns the ones that failed
- * (path and reason) for the caller to report.
+ * Waits until every background deletion started so far has ended; each one that failed is passed to
+ * `warn` (as "could not delete a finished sandbox: <path>: <reason>") and returned.
  */
-export async function settleRemovals(): Promise<string[]> {
+export async function settleRemovals(warn: (message: string) => void = () => undefined): Promise<string[]> {
   while (pendingRemovals.size > 0) await Promise.all([...pendingRemovals]);
   const failed = failedRemovals;
   failedRemovals = [];
+  for (const failure of failed) warn(`could not delete a finished sandbox: ${failure}`);
   return failed;
 }
 
