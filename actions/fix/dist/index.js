@@ -54007,14 +54007,16 @@ async function removeTreeInBackground(target) {
     removeInBackground(aside);
 }
 /**
- * Waits until every background deletion started so far has ended; returns the ones that failed
- * (path and reason) for the caller to report.
+ * Waits until every background deletion started so far has ended; each one that failed is passed to
+ * `warn` (as "could not delete a finished sandbox: <path>: <reason>") and returned.
  */
-async function remove_tree_settleRemovals() {
+async function remove_tree_settleRemovals(warn = () => undefined) {
     while (pendingRemovals.size > 0)
         await Promise.all([...pendingRemovals]);
     const failed = failedRemovals;
     failedRemovals = [];
+    for (const failure of failed)
+        warn(`could not delete a finished sandbox: ${failure}`);
     return failed;
 }
 /** Starts deleting, in the background, trees a crashed process had moved aside in `dir`. */
@@ -54110,8 +54112,7 @@ function runStoreAction(extra, fn) {
         finally {
             store.close();
             // Destroyed sandboxes are deleted in the background.
-            for (const failed of await remove_tree_settleRemovals())
-                reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
+            await remove_tree_settleRemovals((message) => reporter.log('warn', message));
         }
     });
 }
@@ -54259,18 +54260,18 @@ function pipelineGitEnv(base = process.env) {
  * the second an index entry was recorded looks unchanged and silently drops out of the patch (seen in
  * the overlay suite). Under agentfs this costs a re-read (copy-up) of files whose inode looks new.
  */
-const PIPELINE_GIT_OPTIONS = [
-    '-c',
-    'core.hooksPath=/dev/null',
-    '-c',
-    'core.fsmonitor=false',
-    '-c',
-    'core.checkStat=default',
-    '-c',
-    'core.autocrlf=false',
-    '-c',
-    'core.safecrlf=false',
+const PIPELINE_GIT_CONFIG = [
+    ['core.hooksPath', '/dev/null'],
+    ['core.fsmonitor', 'false'],
+    ['core.checkStat', 'default'],
+    ['core.autocrlf', 'false'],
+    ['core.safecrlf', 'false'],
 ];
+/** PIPELINE_GIT_CONFIG as `git -c key=value` flags. */
+const PIPELINE_GIT_OPTIONS = PIPELINE_GIT_CONFIG.flatMap(([key, value]) => [
+    '-c',
+    `${key}=${value}`,
+]);
 /** Runs git on the host (never inside a sandbox) and returns its output; throws with stderr on failure. */
 async function hostGit(cwd, args, timeoutMs = 120_000) {
     const result = await run_command_runCommand({
@@ -54699,17 +54700,13 @@ const EXPORT_SCRIPT = [
     'git diff --cached --name-status -z --no-renames --no-relative --output="$names" "$base" -- "$@" || fail "git diff --name-status"',
     `[ -z "$patch" ] || git diff --cached ${PATCH_FORMAT_OPTIONS.join(' ')} --output="$patch" "$base" -- "$@" || fail "git diff"`,
 ].join('\n');
-/** Our git settings for the script, as GIT_CONFIG_* entries (the `-c` flags of PIPELINE_GIT_OPTIONS). */
+/** Our git settings for the script, as GIT_CONFIG_* entries instead of `-c` flags. */
 function exportEnv() {
     // Runs in the agent's repository (its .git/config, .gitattributes): never with the runner's secrets.
     // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
     const env = pipelineGitEnv(env_targetEnv());
     delete env.HOME;
-    const entries = PIPELINE_GIT_OPTIONS.filter((_, i) => i % 2 === 1).map((option) => {
-        const eq = option.indexOf('=');
-        return [option.slice(0, eq), option.slice(eq + 1)];
-    });
-    return withGitConfig(env, entries);
+    return withGitConfig(env, PIPELINE_GIT_CONFIG);
 }
 async function stageAndDiff(sandbox, withPatch) {
     await (0,promises_namespaceObject.mkdir)(sandbox.scratchDir, { recursive: true });
@@ -64594,8 +64591,7 @@ async function runLocalPass(opts) {
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.config.maxParallelPanics) }, () => worker()));
     // Destroyed sandboxes are deleted in the background.
-    for (const failed of await settleRemovals())
-        opts.reporter.log('warn', `could not delete a finished sandbox: ${failed}`);
+    await settleRemovals((message) => opts.reporter.log('warn', message));
     return {
         panics: reports,
         maxConcurrent,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { targetEnv } from '../agent/env.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeExit } from '../util/run-command.js';
-import { PIPELINE_GIT_OPTIONS, pipelineGitEnv, withGitConfig } from './git.js';
+import { PIPELINE_GIT_CONFIG, pipelineGitEnv, withGitConfig } from './git.js';
 import {
   MANIFEST_FILE_NAME,
   PATCH_FILE_NAME,
@@ -81,17 +81,13 @@ export const EXPORT_SCRIPT = [
   `[ -z "$patch" ] || git diff --cached ${PATCH_FORMAT_OPTIONS.join(' ')} --output="$patch" "$base" -- "$@" || fail "git diff"`,
 ].join('\n');
 
-/** Our git settings for the script, as GIT_CONFIG_* entries (the `-c` flags of PIPELINE_GIT_OPTIONS). */
+/** Our git settings for the script, as GIT_CONFIG_* entries instead of `-c` flags. */
 function exportEnv(): NodeJS.ProcessEnv {
   // Runs in the agent's repository (its .git/config, .gitattributes): never with the runner's secrets.
   // HOME is left to the backend (agentfs pins it per sandbox); our git needs no global config.
   const env = pipelineGitEnv(targetEnv());
   delete env.HOME;
-  const entries = PIPELINE_GIT_OPTIONS.filter((_, i) => i % 2 === 1).map((option) => {
-    const eq = option.indexOf('=');
-    return [option.slice(0, eq), option.slice(eq + 1)] as const;
-  });
-  return withGitConfig(env, entries);
+  return withGitConfig(env, PIPELINE_GIT_CONFIG);
 }
 
 interface Staged {

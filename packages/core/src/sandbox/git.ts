@@ -50,18 +50,19 @@ export function pipelineGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
  * the second an index entry was recorded looks unchanged and silently drops out of the patch (seen in
  * the overlay suite). Under agentfs this costs a re-read (copy-up) of files whose inode looks new.
  */
-export const PIPELINE_GIT_OPTIONS = [
+export const PIPELINE_GIT_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['core.hooksPath', '/dev/null'],
+  ['core.fsmonitor', 'false'],
+  ['core.checkStat', 'default'],
+  ['core.autocrlf', 'false'],
+  ['core.safecrlf', 'false'],
+];
+
+/** PIPELINE_GIT_CONFIG as `git -c key=value` flags. */
+export const PIPELINE_GIT_OPTIONS: readonly string[] = PIPELINE_GIT_CONFIG.flatMap(([key, value]) => [
   '-c',
-  'core.hooksPath=/dev/null',
-  '-c',
-  'core.fsmonitor=false',
-  '-c',
-  'core.checkStat=default',
-  '-c',
-  'core.autocrlf=false',
-  '-c',
-  'core.safecrlf=false',
-] as const;
+  `${key}=${value}`,
+]);
 
 export interface GitResult {
   stdout: string;
